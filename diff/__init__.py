@@ -1,0 +1,1 @@
+"""Comparing and rendering snapshots. Never imports mlflow."""

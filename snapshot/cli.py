@@ -1,0 +1,160 @@
+"""The `snap` command. Each command parses options, calls one library function,
+and turns a SnapError into one line on stderr and a documented exit code."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from snapshot.errors import SnapError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  help="Offline snapshots, reports and diffs of MLflow model versions.")
+_state = {"debug": False}
+
+TrackingUri = typer.Option(None, "--tracking-uri", help="MLflow tracking URI [default: $MLFLOW_TRACKING_URI, else MLflow's default]")
+RegistryUri = typer.Option(None, "--registry-uri", help="MLflow registry URI [default: $MLFLOW_REGISTRY_URI, else the tracking URI]")
+StoreDir = typer.Option(None, "--store", help="snapshot store [default: $SNAP_STORE, else ./snapshots]")
+ModelName = typer.Option(None, "--model", help="model for bare version references like v5 [default: $SNAP_MODEL]")
+
+
+def _fail(message: str, code: int) -> None:
+    typer.echo(f"Error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def handles_errors(error_code: Optional[int] = None):
+    """Map SnapError to one stderr line and its exit code (or `error_code` for every error)."""
+    def wrap(func):
+        @functools.wraps(func)
+        def run(*args, **kwargs):
+            try:
+                return func(*args, **kwargs)
+            except (typer.Exit, typer.Abort, KeyboardInterrupt):
+                raise
+            except SnapError as exc:
+                if _state["debug"]:
+                    raise
+                _fail(str(exc), error_code or exc.exit_code)
+            except Exception as exc:  # a bug, or a failure snap did not foresee
+                if _state["debug"]:
+                    raise
+                _fail(f"{type(exc).__name__}: {exc} (run again with --debug for the traceback)", error_code or 2)
+        return run
+    return wrap
+
+
+@app.callback()
+def _main(debug: bool = typer.Option(False, "--debug", help="show tracebacks")) -> None:
+    _state["debug"] = debug
+
+
+@app.command()
+@handles_errors()
+def capture(
+    uris: List[str] = typer.Argument(None, metavar="URI...", help="models:/NAME/VERSION, models:/NAME@ALIAS, models:/NAME/latest, models:/NAME"),
+    tracking_uri: Optional[str] = TrackingUri,
+    registry_uri: Optional[str] = RegistryUri,
+    store: Optional[Path] = StoreDir,
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="write one snapshot to exactly this file (.json or .parquet)"),
+    fmt: str = typer.Option("both", "--format", help="json, parquet or both"),
+    metric_history: bool = typer.Option(False, "--metric-history", help="also capture every metric's full history"),
+    checksums: bool = typer.Option(False, "--checksums", help="add sha256 of model files up to --checksum-limit bytes"),
+    checksum_limit: int = typer.Option(50_000_000, "--checksum-limit", help="largest file to checksum, in bytes"),
+) -> None:
+    """Capture model versions from an MLflow registry into snapshots.
+
+    Example: snap capture models:/Churn/6 --tracking-uri http://127.0.0.1:5000
+    """
+    from snapshot.capture import CaptureOptions, capture_to_files  # imports mlflow
+
+    options = CaptureOptions(metric_history=metric_history, checksums=checksums, checksum_limit=checksum_limit)
+    for line in capture_to_files(uris or [], tracking_uri, registry_uri, store, output, fmt, options):
+        typer.echo(line)
+
+
+@app.command("list")
+@handles_errors()
+def list_(
+    store: Optional[Path] = StoreDir,
+    fmt: str = typer.Option("table", "--format", help="table or json"),
+) -> None:
+    """List the snapshots in a store.
+
+    Example: snap list --store snapshots --format json
+    """
+    from snapshot.listing import list_store, render_listing
+
+    typer.echo(render_listing(list_store(store), fmt), nl=False)
+
+
+@app.command()
+@handles_errors()
+def report(
+    target: str = typer.Argument(..., help="snapshot file, store reference (Churn/3, v3) or models:/ URI"),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="write the Markdown here instead of stdout"),
+    store: Optional[Path] = StoreDir,
+    model: Optional[str] = ModelName,
+    tracking_uri: Optional[str] = TrackingUri,
+    registry_uri: Optional[str] = RegistryUri,
+) -> None:
+    """Render a Markdown model report from a snapshot, offline.
+
+    Example: snap report snapshots/Churn/v3/20261126T213000.123456Z.json -o churn-v3.md
+    """
+    from diff.report import render_report
+    from snapshot.targets import load_target
+
+    text = render_report(load_target(target, store, model, tracking_uri, registry_uri))
+    _emit(text, output)
+
+
+@app.command("import")
+@handles_errors()
+def import_(
+    files: List[Path] = typer.Argument(..., help="mlflow-reports report.json files"),
+    store: Optional[Path] = StoreDir,
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="write the one snapshot to this file"),
+) -> None:
+    """Convert mlflow-reports report.json archives into snap snapshots.
+
+    Example: snap import old/report.json -o churn-v6.json
+    """
+    from snapshot.importer import import_files
+
+    for line in import_files(files, store, output):
+        typer.echo(line)
+
+
+def _emit(text: str, output: Optional[Path]) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    from snapshot.io import write_atomic
+
+    write_atomic(output, text.encode("utf-8"))
+
+
+@app.command()
+def demo(
+    workdir: Path = typer.Option(Path("demo"), "--dir", help="where the demo registry and snapshots go"),
+) -> None:
+    """Build a local MLflow registry, log three versions of a model, capture and diff them.
+
+    Example: snap demo --dir /tmp/snap-demo
+    """
+    from snapshot.demo import run_demo
+
+    handles_errors()(run_demo)(workdir, typer.echo)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

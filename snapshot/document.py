@@ -1,0 +1,65 @@
+"""The snapshot document: canonical JSON, content hash, capture time."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+from snapshot import SCHEMA_VERSION
+from snapshot.errors import SnapshotCorrupt, SnapshotTooNew
+
+SECTIONS = (
+    "model_version", "registered_model", "run", "logged_model", "experiment",
+    "mlmodel", "environment", "artifacts", "permissions",
+)
+
+
+def dumps(doc: dict) -> str:
+    """Canonical JSON text: sorted keys, two-space indent, UTF-8, final newline."""
+    return json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def content_hash(doc: dict) -> str:
+    """sha256 of the document without its capture time and its own hash."""
+    body = copy.deepcopy(doc)
+    manifest = body.get("manifest", {})
+    manifest.pop("captured_at", None)
+    manifest.pop("content_hash", None)
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def seal(doc: dict, captured_at: str | None = None) -> dict:
+    """Set the capture time (now, unless given) and the content hash."""
+    manifest = doc["manifest"]
+    manifest["captured_at"] = captured_at or utc_now()
+    manifest["content_hash"] = content_hash(doc)
+    return doc
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def check(doc: Any, where: str) -> dict:
+    """Refuse documents that are not snapshots, or come from a newer snap."""
+    if not isinstance(doc, dict) or "manifest" not in doc or "schema_version" not in doc:
+        raise SnapshotCorrupt(f"{where} is not a snap snapshot (no manifest); capture it again with `snap capture`")
+    version = doc["schema_version"]
+    if not isinstance(version, int):
+        raise SnapshotCorrupt(f"{where} has an invalid schema_version {version!r}")
+    if version > SCHEMA_VERSION:
+        raise SnapshotTooNew(
+            f"{where} was written with snapshot schema {version}, this snap reads up to {SCHEMA_VERSION}; "
+            "upgrade snap (pip install -U snap)"
+        )
+    return doc
+
+
+def title(doc: dict) -> str:
+    """`Churn v3`, for headers and listings."""
+    m = doc["manifest"]
+    return f"{m.get('model_name')} v{m.get('model_version')}"
