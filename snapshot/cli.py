@@ -70,7 +70,8 @@ def capture(
 
     Example: snap capture models:/Churn/6 --tracking-uri http://127.0.0.1:5000
     """
-    from snapshot.capture import CaptureOptions, capture_to_files  # imports mlflow
+    from snapshot.capture import CaptureOptions  # imports mlflow
+    from snapshot.writer import capture_to_files
 
     options = CaptureOptions(metric_history=metric_history, checksums=checksums, checksum_limit=checksum_limit)
     for line in capture_to_files(uris or [], tracking_uri, registry_uri, store, output, fmt, options):

@@ -1,0 +1,60 @@
+"""Artifact listings and the small metadata files of a model. Never downloads large files."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
+
+METADATA_FILES = ("MLmodel", "requirements.txt", "conda.yaml", "python_env.yaml")
+
+
+def _repo(uri: str, tracking_uri: str, registry_uri: str):
+    return get_artifact_repository(uri, tracking_uri=tracking_uri, registry_uri=registry_uri)
+
+
+def list_tree(uri: str, tracking_uri: str, registry_uri: str, pool: ThreadPoolExecutor) -> dict:
+    """Every file and directory under `uri`, one listing request per directory, concurrently."""
+    repo = _repo(uri, tracking_uri, registry_uri)
+    files: list[dict] = []
+    pending = [pool.submit(repo.list_artifacts, None)]
+    while pending:
+        for info in pending.pop(0).result():
+            files.append({"path": info.path, "is_dir": bool(info.is_dir),
+                          "size": None if info.is_dir else info.file_size})
+            if info.is_dir:
+                pending.append(pool.submit(repo.list_artifacts, info.path))
+    files.sort(key=lambda f: f["path"])
+    only_files = [f for f in files if not f["is_dir"]]
+    return {
+        "root_uri": uri,
+        "files": files,
+        "file_count": len(only_files),
+        "total_size": sum(f["size"] or 0 for f in only_files),
+    }
+
+
+def read_files(uri: str, names: list[str], tracking_uri: str, registry_uri: str,
+               pool: ThreadPoolExecutor) -> dict[str, str]:
+    """The text of the named small files under `uri`, fetched concurrently."""
+    repo = _repo(uri, tracking_uri, registry_uri)
+    with tempfile.TemporaryDirectory(prefix="snap-") as tmp:
+        futures = {name: pool.submit(repo.download_artifacts, name, tmp) for name in names}
+        return {name: Path(f.result()).read_text(encoding="utf-8") for name, f in futures.items()}
+
+
+def add_checksums(tree: dict, uri: str, limit: int, tracking_uri: str, registry_uri: str,
+                  pool: ThreadPoolExecutor) -> None:
+    """sha256 of each file up to `limit` bytes (downloads those files, one at a time per worker)."""
+    repo = _repo(uri, tracking_uri, registry_uri)
+    wanted = [f for f in tree["files"] if not f["is_dir"] and (f["size"] or 0) <= limit]
+
+    def digest(entry: dict) -> None:
+        with tempfile.TemporaryDirectory(prefix="snap-") as tmp:
+            local = Path(repo.download_artifacts(entry["path"], tmp))
+            entry["sha256"] = hashlib.sha256(local.read_bytes()).hexdigest()
+
+    list(pool.map(digest, wanted))

@@ -1,0 +1,229 @@
+"""Capture one model version, with everything it is made of, into a snapshot document."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from snapshot import SCHEMA_VERSION, __version__
+from snapshot.artifacts import METADATA_FILES, add_checksums, list_tree, read_files
+from snapshot.connection import Connection, connect, mlflow_errors, to_dict
+from snapshot.document import seal
+from snapshot.environment import parse_conda, parse_python_env, parse_requirements
+from snapshot.errors import ModelNotFound, ModelVersionNotFound
+from snapshot.mlmodel import parse_mlmodel
+from snapshot.resolve import resolve_versions
+from snapshot.uris import redact_tree
+
+_PARSERS = {"requirements.txt": ("requirements", parse_requirements),
+            "conda.yaml": ("conda", parse_conda),
+            "python_env.yaml": ("python_env", parse_python_env)}
+
+
+@dataclass
+class CaptureOptions:
+    metric_history: bool = False
+    checksums: bool = False
+    checksum_limit: int = 50_000_000
+    workers: int = 8
+
+
+def capture_one(uri: str, tracking_uri: str | None = None, registry_uri: str | None = None,
+                options: CaptureOptions | None = None) -> dict:
+    """One snapshot document for a URI naming one version (a version, an alias or latest)."""
+    conn = connect(tracking_uri, registry_uri)
+    versions = resolve_versions(conn, uri)
+    if len(versions) != 1:
+        raise ModelVersionNotFound(f"{uri} names {len(versions)} versions; name one: models:/NAME/VERSION or models:/NAME@ALIAS")
+    name, version = versions[0]
+    return capture_version(conn, name, version, uri, options or CaptureOptions())
+
+
+def capture_version(conn: Connection, name: str, version: str, requested_uri: str,
+                    options: CaptureOptions) -> dict:
+    with ThreadPoolExecutor(8, thread_name_prefix="snap-section") as pool, \
+            ThreadPoolExecutor(options.workers, thread_name_prefix="snap-io") as io_pool:
+        doc = _Capture(conn, name, version, options, pool, io_pool).run()
+    doc["manifest"].update(requested_uri=requested_uri)
+    return seal(redact_tree(doc))
+
+
+class _Capture:
+    """The requests for one version, issued as concurrently as their dependencies allow."""
+
+    def __init__(self, conn, name, version, options, pool, io_pool):
+        self.conn, self.client = conn, conn.client
+        self.name, self.version, self.options = name, version, options
+        self.pool, self.io_pool = pool, io_pool
+        self.unavailable: dict[str, str] = {}
+
+    def run(self) -> dict:
+        what = f"model version {self.name}/{self.version}"
+        f_rm = self.pool.submit(self._registered_model)
+        f_dl = self.pool.submit(self._guard, what, self.client.get_model_version_download_uri, self.name, self.version)
+        with mlflow_errors(what):
+            mv = to_dict(self.client.get_model_version(self.name, self.version))
+        mv["tags"] = _pairs(mv.get("tags"))
+        mv["aliases"] = sorted(mv.get("aliases") or [])
+        mv["download_uri"] = f_dl.result()
+        f_run = self.pool.submit(self._run, mv.get("run_id"))
+        f_lm = self.pool.submit(self._logged_model, mv)
+        f_model = self.pool.submit(self._model_files, mv["download_uri"])
+        run, experiment = f_run.result()
+        f_run_art = self.pool.submit(self._run_artifacts, run)
+        f_perm = self.pool.submit(self._permissions, experiment)
+        mlmodel, environment, model_tree = f_model.result()
+        doc = {
+            "schema_version": SCHEMA_VERSION,
+            "manifest": self._manifest(),
+            "model_version": mv,
+            "registered_model": f_rm.result(),
+            "run": run,
+            "logged_model": f_lm.result(),
+            "experiment": experiment,
+            "mlmodel": mlmodel,
+            "environment": environment,
+            "artifacts": {"model": model_tree, "run": f_run_art.result()},
+            "permissions": f_perm.result(),
+        }
+        doc["unavailable"] = dict(sorted(self.unavailable.items()))
+        return doc
+
+    def _guard(self, what, func, *args):
+        with mlflow_errors(what):
+            return func(*args)
+
+    def _manifest(self) -> dict:
+        return {
+            "snap_version": __version__,
+            **self.conn.manifest_fields(),
+            "model_name": self.name,
+            "model_version": self.version,
+            "origin": {"kind": "capture"},
+            "options": {"metric_history": self.options.metric_history, "checksums": self.options.checksums},
+        }
+
+    def _registered_model(self) -> dict:
+        with mlflow_errors(f"registered model {self.name}"):
+            rm = to_dict(self.client.get_registered_model(self.name))
+        rm["tags"] = _pairs(rm.get("tags"))
+        rm["aliases"] = {a["alias"]: a["version"] for a in sorted(rm.get("aliases") or [], key=lambda a: a["alias"])}
+        return rm
+
+    def _run(self, run_id: str | None):
+        if not run_id:
+            self.unavailable["run"] = "the model version has no run_id"
+            self.unavailable["experiment"] = "the model version has no run"
+            return None, None
+        try:
+            with mlflow_errors(f"run {run_id}"):
+                raw = to_dict(self.client.get_run(run_id))
+        except (ModelNotFound, ModelVersionNotFound):
+            self.unavailable["run"] = f"run {run_id} no longer exists on the tracking server"
+            self.unavailable["experiment"] = "the model version's run no longer exists"
+            return None, None
+        run = _shape_run(raw)
+        if self.options.metric_history:
+            run["metric_history"] = self._metric_history(run_id, sorted(run["metrics"]))
+        with mlflow_errors(f"experiment {run['info']['experiment_id']}"):
+            experiment = to_dict(self.client.get_experiment(run["info"]["experiment_id"]))
+        experiment["tags"] = _pairs(experiment.get("tags"))
+        return run, experiment
+
+    def _metric_history(self, run_id: str, keys: list[str]) -> dict:
+        def history(key):
+            points = self.client.get_metric_history(run_id, key)
+            return sorted(({"step": m.step, "timestamp": m.timestamp, "value": m.value} for m in points),
+                          key=lambda p: (p["step"], p["timestamp"]))
+        with mlflow_errors(f"metric history of run {run_id}"):
+            return dict(zip(keys, self.io_pool.map(history, keys)))
+
+    def _logged_model(self, mv: dict):
+        model_id = mv.get("model_id") or _model_id_from_source(mv.get("source") or "")
+        if not model_id:
+            return None
+        try:
+            with mlflow_errors(f"logged model {model_id}"):
+                raw = to_dict(self.client.get_logged_model(model_id))
+        except Exception as exc:  # an older server without the LoggedModel API
+            self.unavailable["logged_model"] = f"cannot read logged model {model_id}: {str(exc)[:200]}"
+            return None
+        info, data = raw.get("info", {}), raw.get("data", {})
+        info["tags"] = _pairs(info.get("tags"))
+        info["params"] = _pairs(data.get("params") or info.pop("params", None))
+        info["metrics"] = sorted(data.get("metrics") or [], key=lambda m: (m.get("key", ""), m.get("step", 0)))
+        return info
+
+    def _model_files(self, uri: str):
+        try:
+            tree = list_tree(uri, self.conn.tracking_uri, self.conn.registry_uri, self.io_pool)
+        except Exception as exc:
+            reason = f"the artifact store refused to list {uri}: {str(exc).splitlines()[0][:200]}"
+            for key in ("artifacts.model", "mlmodel", "environment"):
+                self.unavailable[key] = reason
+            return None, {"requirements": None, "conda": None, "python_env": None}, None
+        present = [n for n in METADATA_FILES if any(f["path"] == n and not f["is_dir"] for f in tree["files"])]
+        texts = read_files(uri, present, self.conn.tracking_uri, self.conn.registry_uri, self.io_pool)
+        if self.options.checksums:
+            add_checksums(tree, uri, self.options.checksum_limit, self.conn.tracking_uri,
+                          self.conn.registry_uri, self.io_pool)
+        mlmodel = None
+        if "MLmodel" in texts:
+            mlmodel = {"raw": texts["MLmodel"], "parsed": parse_mlmodel(texts["MLmodel"])}
+        environment = {key: (parse(texts[file]) if file in texts else None) for file, (key, parse) in _PARSERS.items()}
+        return mlmodel, environment, tree
+
+    def _run_artifacts(self, run):
+        if not run:
+            return None
+        uri = run["info"]["artifact_uri"]
+        try:
+            return list_tree(uri, self.conn.tracking_uri, self.conn.registry_uri, self.io_pool)
+        except Exception as exc:
+            self.unavailable["artifacts.run"] = f"the artifact store refused to list {uri}: {str(exc).splitlines()[0][:200]}"
+            return None
+
+    def _permissions(self, experiment):
+        from snapshot.permissions import capture_permissions
+
+        experiment_id = (experiment or {}).get("experiment_id")
+        section, reason = capture_permissions(self.conn.tracking_uri, self.conn.server_kind, self.name,
+                                              experiment_id, self.conn.is_unity_catalog)
+        if reason:
+            self.unavailable["permissions"] = reason
+        return section
+
+
+def _pairs(items) -> dict:
+    """REST `[{key, value}]` lists as `{key: value}`."""
+    if isinstance(items, dict):
+        return dict(sorted(items.items()))
+    return {i["key"]: i.get("value", "") for i in sorted(items or [], key=lambda i: i["key"])}
+
+
+def _shape_run(raw: dict) -> dict:
+    data, inputs, outputs = raw.get("data", {}), raw.get("inputs", {}), raw.get("outputs", {})
+    metrics = {m["key"]: {"value": m.get("value"), "step": int(m.get("step", 0)), "timestamp": m.get("timestamp")}
+               for m in data.get("metrics") or []}
+    datasets = []
+    for item in inputs.get("dataset_inputs") or []:
+        ds = dict(item.get("dataset", {}))
+        ds["tags"] = _pairs(item.get("tags"))
+        datasets.append(ds)
+    datasets.sort(key=lambda d: (d.get("name", ""), d.get("digest", ""), d["tags"].get("mlflow.data.context", "")))
+    key = lambda m: (m.get("model_id", ""), m.get("step", 0))  # noqa: E731
+    return {
+        "info": raw.get("info", {}),
+        "params": _pairs(data.get("params")),
+        "metrics": dict(sorted(metrics.items())),
+        "tags": _pairs(data.get("tags")),
+        "dataset_inputs": datasets,
+        "model_inputs": sorted(inputs.get("model_inputs") or [], key=key),
+        "model_outputs": sorted(outputs.get("model_outputs") or [], key=key),
+    }
+
+
+def _model_id_from_source(source: str) -> str | None:
+    if source.startswith("models:/m-"):
+        return source[len("models:/"):].split("/")[0]
+    return None

@@ -1,0 +1,146 @@
+"""The connection to an MLflow tracking server or local store, and its errors.
+
+Imports mlflow: only capture paths use this module.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit, urlunsplit
+
+import mlflow
+import requests
+from mlflow import MlflowClient
+from mlflow.exceptions import MlflowException
+from mlflow.utils.proto_json_utils import message_to_json
+
+from snapshot.errors import (
+    CredentialsRefused, ModelNotFound, ModelVersionNotFound, SnapError, TrackingServerUnreachable,
+)
+from snapshot.uris import redact_uri
+
+PREFLIGHT_TIMEOUT = 10
+
+
+@dataclass
+class Connection:
+    """A client plus the facts a snapshot's manifest records about where it came from."""
+
+    tracking_uri: str
+    registry_uri: str
+    client: MlflowClient
+    server_kind: str  # "mlflow", "local" or "databricks"
+    tracking_host: str | None
+    server_version: str | None
+    is_unity_catalog: bool
+    requests_made: dict = field(default_factory=lambda: {"count": 0})
+
+    def manifest_fields(self) -> dict:
+        return {
+            "mlflow_version": mlflow.__version__,
+            "server_version": self.server_version,
+            "server_kind": self.server_kind,
+            "tracking_uri": redact_uri(self.tracking_uri),
+            "registry_uri": redact_uri(self.registry_uri),
+            "tracking_host": self.tracking_host,
+            "is_unity_catalog": self.is_unity_catalog,
+        }
+
+
+def connect(tracking_uri: str | None = None, registry_uri: str | None = None) -> Connection:
+    """Resolve URIs (option, then environment, then MLflow's default) and check the server answers."""
+    tracking_uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or mlflow.get_tracking_uri()
+    registry_uri = registry_uri or os.environ.get("MLFLOW_REGISTRY_URI") or tracking_uri
+    kind = _server_kind(tracking_uri)
+    host, version = None, None
+    if kind == "mlflow":
+        host = _http_base(tracking_uri)
+        version = _preflight(tracking_uri)
+    elif kind == "databricks":
+        host = _databricks_host(tracking_uri)
+    client = MlflowClient(tracking_uri=tracking_uri, registry_uri=registry_uri)
+    is_uc = registry_uri.startswith("databricks-uc")
+    return Connection(tracking_uri, registry_uri, client, kind, host, version, is_uc)
+
+
+def _server_kind(uri: str) -> str:
+    scheme = urlsplit(uri).scheme
+    if scheme in ("http", "https"):
+        return "mlflow"
+    if scheme.startswith("databricks") or uri == "databricks":
+        return "databricks"
+    return "local"
+
+
+def _http_base(uri: str) -> str:
+    parts = urlsplit(uri)
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
+
+
+def _auth(uri: str):
+    parts = urlsplit(uri)
+    if parts.username:
+        return (parts.username, parts.password or "")
+    user, password = os.environ.get("MLFLOW_TRACKING_USERNAME"), os.environ.get("MLFLOW_TRACKING_PASSWORD")
+    return (user, password) if user else None
+
+
+def _preflight(uri: str) -> str | None:
+    """Fail fast on a server that is down or refuses us; return its version."""
+    base = _http_base(uri)
+    try:
+        response = requests.get(f"{base}/version", timeout=PREFLIGHT_TIMEOUT, auth=_auth(uri))
+    except requests.RequestException as exc:
+        raise TrackingServerUnreachable(
+            f"cannot reach the MLflow server at {base} ({type(exc).__name__}); "
+            "check --tracking-uri / MLFLOW_TRACKING_URI and that the server is running"
+        ) from None
+    if response.status_code in (401, 403):
+        raise CredentialsRefused(
+            f"the MLflow server at {base} refused the credentials (HTTP {response.status_code}); "
+            "set MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD or MLFLOW_TRACKING_TOKEN"
+        )
+    text = response.text.strip()
+    return text if response.ok and len(text) < 40 else None
+
+
+def _databricks_host(uri: str) -> str | None:
+    try:
+        from mlflow.utils.databricks_utils import get_databricks_host_creds
+
+        return get_databricks_host_creds(uri).host.rstrip("/")
+    except Exception:  # no profile configured: links are left out, capture goes on
+        return None
+
+
+def to_dict(entity) -> dict:
+    """An MLflow entity in the REST API's JSON shape."""
+    return json.loads(message_to_json(entity.to_proto()))
+
+
+@contextmanager
+def mlflow_errors(what: str):
+    """Turn MlflowException into a SnapError that says what to do."""
+    try:
+        yield
+    except SnapError:
+        raise
+    except MlflowException as exc:
+        raise translate(exc, what) from None
+
+
+def translate(exc: MlflowException, what: str) -> SnapError:
+    code = getattr(exc, "error_code", "") or ""
+    message = str(exc.message if hasattr(exc, "message") else exc).splitlines()[0][:300]
+    if code in ("RESOURCE_DOES_NOT_EXIST", "NOT_FOUND"):
+        kind = ModelVersionNotFound if "version" in what else ModelNotFound
+        return kind(f"{what} does not exist on the server; check the name and version (snap list shows what is captured)")
+    if code in ("PERMISSION_DENIED", "UNAUTHENTICATED") or "401" in message or "403" in message:
+        return CredentialsRefused(f"the server refused access to {what}: {message}")
+    if "Max retries" in message or "Connection" in message:
+        return TrackingServerUnreachable(f"lost the MLflow server while reading {what}: {message}")
+    return SnapError(f"MLflow failed reading {what}: {message}")
