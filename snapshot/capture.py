@@ -40,10 +40,18 @@ def capture_one(uri: str, tracking_uri: str | None = None, registry_uri: str | N
 
 
 def capture_version(conn: Connection, name: str, version: str, requested_uri: str,
-                    options: CaptureOptions) -> dict:
+                    options: CaptureOptions, prefetched: dict | None = None) -> dict:
+    """The snapshot document of one version.
+
+    `prefetched` lets a batch capture hand in what it already fetched with search
+    APIs, in the REST shape (`to_dict`): `model_version`, `registered_model`,
+    `download_uri`, `run`, `experiment`, `logged_model`, or `model_files` (the
+    (mlmodel, environment, artifact tree) of an earlier snapshot of the same
+    immutable model source). Whatever is missing is fetched.
+    """
     with ThreadPoolExecutor(8, thread_name_prefix="snap-section") as pool, \
             ThreadPoolExecutor(options.workers, thread_name_prefix="snap-io") as io_pool:
-        doc = _Capture(conn, name, version, options, pool, io_pool).run()
+        doc = _Capture(conn, name, version, options, pool, io_pool, prefetched or {}).run()
     doc["manifest"].update(requested_uri=requested_uri)
     return seal(redact_tree(doc))
 
@@ -51,18 +59,27 @@ def capture_version(conn: Connection, name: str, version: str, requested_uri: st
 class _Capture:
     """The requests for one version, issued as concurrently as their dependencies allow."""
 
-    def __init__(self, conn, name, version, options, pool, io_pool):
+    def __init__(self, conn, name, version, options, pool, io_pool, prefetched):
         self.conn, self.client = conn, conn.client
         self.name, self.version, self.options = name, version, options
         self.pool, self.io_pool = pool, io_pool
+        self.prefetched = prefetched
         self.unavailable: dict[str, str] = {}
+
+    def _fetch(self, key: str, what: str, func, *args):
+        """The prefetched value for `key`, else `func(*args)` as a REST-shaped dict."""
+        if key in self.prefetched:
+            return self.prefetched[key]
+        with mlflow_errors(what):
+            result = func(*args)
+        return result if isinstance(result, (str, type(None))) else to_dict(result)
 
     def run(self) -> dict:
         what = f"model version {self.name}/{self.version}"
         f_rm = self.pool.submit(self._registered_model)
-        f_dl = self.pool.submit(self._guard, what, self.client.get_model_version_download_uri, self.name, self.version)
-        with mlflow_errors(what):
-            mv = to_dict(self.client.get_model_version(self.name, self.version))
+        f_dl = self.pool.submit(self._fetch, "download_uri", what,
+                                self.client.get_model_version_download_uri, self.name, self.version)
+        mv = dict(self._fetch("model_version", what, self.client.get_model_version, self.name, self.version))
         mv["tags"] = _pairs(mv.get("tags"))
         mv["aliases"] = sorted(mv.get("aliases") or [])
         mv["download_uri"] = f_dl.result()
@@ -89,10 +106,6 @@ class _Capture:
         doc["unavailable"] = dict(sorted(self.unavailable.items()))
         return doc
 
-    def _guard(self, what, func, *args):
-        with mlflow_errors(what):
-            return func(*args)
-
     def _manifest(self) -> dict:
         return {
             "snap_version": __version__,
@@ -104,8 +117,8 @@ class _Capture:
         }
 
     def _registered_model(self) -> dict:
-        with mlflow_errors(f"registered model {self.name}"):
-            rm = to_dict(self.client.get_registered_model(self.name))
+        rm = dict(self._fetch("registered_model", f"registered model {self.name}",
+                              self.client.get_registered_model, self.name))
         rm["tags"] = _pairs(rm.get("tags"))
         rm["aliases"] = {a["alias"]: a["version"] for a in sorted(rm.get("aliases") or [], key=lambda a: a["alias"])}
         return rm
@@ -116,8 +129,7 @@ class _Capture:
             self.unavailable["experiment"] = "the model version has no run"
             return None, None
         try:
-            with mlflow_errors(f"run {run_id}"):
-                raw = to_dict(self.client.get_run(run_id))
+            raw = self._fetch("run", f"run {run_id}", self.client.get_run, run_id)
         except (ModelNotFound, ModelVersionNotFound):
             self.unavailable["run"] = f"run {run_id} no longer exists on the tracking server"
             self.unavailable["experiment"] = "the model version's run no longer exists"
@@ -125,8 +137,9 @@ class _Capture:
         run = _shape_run(raw)
         if self.options.metric_history:
             run["metric_history"] = self._metric_history(run_id, sorted(run["metrics"]))
-        with mlflow_errors(f"experiment {run['info']['experiment_id']}"):
-            experiment = to_dict(self.client.get_experiment(run["info"]["experiment_id"]))
+        experiment_id = run["info"]["experiment_id"]
+        experiment = dict(self._fetch("experiment", f"experiment {experiment_id}",
+                                      self.client.get_experiment, experiment_id))
         experiment["tags"] = _pairs(experiment.get("tags"))
         return run, experiment
 
@@ -143,18 +156,19 @@ class _Capture:
         if not model_id:
             return None
         try:
-            with mlflow_errors(f"logged model {model_id}"):
-                raw = to_dict(self.client.get_logged_model(model_id))
+            raw = self._fetch("logged_model", f"logged model {model_id}", self.client.get_logged_model, model_id)
         except Exception as exc:  # an older server without the LoggedModel API
             self.unavailable["logged_model"] = f"cannot read logged model {model_id}: {str(exc)[:200]}"
             return None
-        info, data = raw.get("info", {}), raw.get("data", {})
+        info, data = dict(raw.get("info", {})), raw.get("data", {})
         info["tags"] = _pairs(info.get("tags"))
         info["params"] = _pairs(data.get("params") or info.pop("params", None))
         info["metrics"] = sorted(data.get("metrics") or [], key=lambda m: (m.get("key", ""), m.get("step", 0)))
         return info
 
     def _model_files(self, uri: str):
+        if "model_files" in self.prefetched:
+            return self.prefetched["model_files"]
         try:
             tree = list_tree(uri, self.conn.tracking_uri, self.conn.registry_uri, self.io_pool)
         except Exception as exc:

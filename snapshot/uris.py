@@ -57,11 +57,11 @@ def redact_uri(uri: str | None) -> str | None:
     if not uri:
         return uri
     parts = urlsplit(uri)
-    netloc = parts.netloc.rsplit("@", 1)[-1] if "@" in parts.netloc else parts.netloc
-    query = parts.query
-    if query:
-        pairs = [(k, "REDACTED" if _SECRET_QUERY.search(k) else v) for k, v in parse_qsl(query, keep_blank_values=True)]
-        query = urlencode(pairs)
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    if "@" not in parts.netloc and not any(_SECRET_QUERY.search(k) for k, _ in pairs):
+        return uri  # nothing to remove; urlunsplit would also drop the empty `//` of sqlite:////abs
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    query = urlencode([(k, "REDACTED" if _SECRET_QUERY.search(k) else v) for k, v in pairs])
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
