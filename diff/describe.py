@@ -1,0 +1,66 @@
+"""Words for a diff, shared by the text and Markdown renderers."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from diff.changes import Change, DiffResult, Side
+
+ABSENT = "—"
+
+
+def headline(result: DiffResult) -> str:
+    """`Churn v2 → v3: 14 changes in 6 sections, 1 breaking`."""
+    return f"{title(result.left, result.right)}: {counts(result)}"
+
+
+def title(left: Side, right: Side) -> str:
+    """`Churn v2 → v3`, `Churn v2 → Fraud v1`, or capture times for one version."""
+    same_model = left.model == right.model
+    right_name = f"v{right.version}" if same_model else f"{right.model} v{right.version}"
+    if same_model and left.version == right.version:
+        return f"{left.model} v{left.version} ({left.captured_at} → {right.captured_at})"
+    return f"{left.model} v{left.version} → {right_name}"
+
+
+def counts(result: DiffResult) -> str:
+    n, sections = len(result.changes), len(result.sections)
+    if not n:
+        return "no changes"
+    text = f"{_plural(n, 'change')} in {_plural(sections, 'section')}, {len(result.breaking)} breaking"
+    if result.tolerated:
+        text += f" ({len(result.tolerated)} within tolerance, not shown)"
+    return text
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def value_text(value: Any, limit: int = 60) -> str:
+    """A value on one line: `—` when absent, JSON for lists and objects, cut at `limit`."""
+    if value is None:
+        return ABSENT
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, (dict, list)):
+        text = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    else:
+        text = str(value)
+    text = " ".join(text.splitlines()) if "\n" in text else text
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def note(change: Change) -> str:
+    """`+0.02 (+2.5%)`, `minor upgrade`, `breaking: new required input`."""
+    parts = []
+    delta = change.delta or {}
+    if "abs" in delta:
+        rel = f" ({delta['rel']:+.2%})" if delta.get("rel") is not None else ""
+        parts.append(f"{delta['abs']:+.6g}{rel}")
+    if change.detail:
+        parts.append(change.detail)
+    text = "; ".join(parts)
+    return f"BREAKING{': ' + text if text else ''}" if change.breaking else text
+

@@ -1,0 +1,44 @@
+"""A diff for the terminal: a headline, then one table per section, old and new side by side."""
+
+from __future__ import annotations
+
+import io
+
+from rich import box
+from rich.console import Console, Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from diff.changes import Change, DiffResult
+from diff.describe import headline, note, value_text
+
+_KIND_STYLE = {"added": "green", "removed": "red", "changed": "yellow", "moved": "cyan", "reordered": "magenta"}
+
+
+def render_text(result: DiffResult) -> RenderableType:
+    """A rich renderable of the diff; unchanged items are not shown."""
+    parts: list[RenderableType] = [Text(headline(result), style="bold")]
+    for section in result.sections:
+        parts.append(_section_table(section, [c for c in result.changes if c.section == section]))
+    return Group(*parts)
+
+
+def _section_table(section: str, changes: list[Change]) -> Table:
+    table = Table(title=f"{section} ({len(changes)})", title_justify="left", title_style="bold",
+                  box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    for name in ("path", "change", "old", "new", "note"):
+        table.add_column(name, overflow="fold")
+    for change in changes:
+        style = _KIND_STYLE.get(change.kind, "")
+        table.add_row(
+            change.path, Text(change.kind, style=style), value_text(change.old), value_text(change.new),
+            Text(note(change), style="bold red" if change.breaking else "dim"),
+        )
+    return table
+
+
+def text_to_string(result: DiffResult, width: int = 120) -> str:
+    """The text rendering as plain characters (no colour), for files and tests."""
+    console = Console(file=io.StringIO(), width=width, color_system=None, force_terminal=False)
+    console.print(render_text(result))
+    return console.file.getvalue()

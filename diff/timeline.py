@@ -1,0 +1,103 @@
+"""`snap log`: one version's history across its snapshots in a store, oldest first."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from rich.console import Console, Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from diff.changes import Change
+from diff.describe import note, value_text
+from diff.engine import diff_snapshots
+from diff.render_json import DIFF_SCHEMA_VERSION
+from diff.render_markdown import escape
+from snapshot.io import load_snapshot
+from snapshot.store import list_entries, resolve_ref
+
+
+@dataclass(frozen=True)
+class Step:
+    """One capture and what changed since the capture before it (nothing for the first)."""
+
+    captured_at: str
+    file: str
+    changes: list[Change]
+
+
+@dataclass(frozen=True)
+class Timeline:
+    model: str
+    version: str
+    steps: list[Step]
+
+
+def version_timeline(store: Path, ref: str, model: str | None = None) -> Timeline:
+    """Every snapshot of the version `ref` names (`NAME/5`, `v5`, `NAME@ALIAS`), each diffed with the one before."""
+    newest = resolve_ref(store, ref, model)
+    entries = [e for e in list_entries(store) if e.path.parent == newest.parent]
+    steps, previous = [], None
+    for entry in entries:
+        doc = load_snapshot(entry.path)
+        changes = diff_snapshots(previous, doc).changes if previous is not None else []
+        captured = (doc.get("manifest") or {}).get("captured_at") or entry.stem
+        steps.append(Step(captured, str(entry.path), changes))
+        previous = doc
+    return Timeline(entries[-1].model, entries[-1].version, steps)
+
+
+def render_log(timeline: Timeline, fmt: str) -> str | RenderableType:
+    """`text` gives a rich renderable; `md` and `json` give strings."""
+    if fmt == "json":
+        data = {"schema_version": DIFF_SCHEMA_VERSION, "model": timeline.model, "version": timeline.version,
+                "steps": [asdict(s) for s in timeline.steps]}
+        return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "md":
+        return _markdown(timeline)
+    return _rich(timeline)
+
+
+def _heading(timeline: Timeline) -> str:
+    n = len(timeline.steps)
+    return f"{timeline.model} v{timeline.version}: {n} snapshot{'s' if n != 1 else ''}"
+
+
+def _summary(step: Step, first: bool) -> str:
+    if first:
+        return "first snapshot"
+    n = len(step.changes)
+    return "no changes" if not n else f"{n} change{'s' if n != 1 else ''}"
+
+
+def _rich(timeline: Timeline) -> RenderableType:
+    parts: list[RenderableType] = [Text(_heading(timeline), style="bold")]
+    for i, step in enumerate(timeline.steps):
+        parts.append(Text(f"{step.captured_at}  {_summary(step, i == 0)}"))
+        if step.changes:
+            table = Table(show_header=False, box=None, padding=(0, 1, 0, 4))
+            for c in step.changes:
+                table.add_row(c.section, c.path, c.kind, f"{value_text(c.old)} → {value_text(c.new)}", note(c))
+            parts.append(table)
+    return Group(*parts)
+
+
+def _markdown(timeline: Timeline) -> str:
+    lines = [f"## {escape(_heading(timeline))}", ""]
+    for i, step in enumerate(timeline.steps):
+        lines += [f"### {escape(step.captured_at)}: {_summary(step, i == 0)}", ""]
+        if step.changes:
+            lines += ["| section | path | change | old | new |", "|---|---|---|---|---|"]
+            lines += [f"| {c.section} | {escape(c.path)} | {c.kind} | {escape(value_text(c.old, 80))} "
+                      f"| {escape(value_text(c.new, 80))} |" for c in step.changes]
+            lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def log_to_string(timeline: Timeline, width: int = 120) -> str:
+    console = Console(file=io.StringIO(), width=width, color_system=None, force_terminal=False)
+    console.print(render_log(timeline, "text"))
+    return console.file.getvalue()
