@@ -1,0 +1,364 @@
+"""`snap import`: mlflow-reports `report.json` archives as snap snapshots.
+
+mlflow-reports parsed JSON out of string values (a param "1" became 1, the
+cluster.info tag became an object) and added derived `_xxx` fields. The import
+turns values back into the strings MLflow stores, drops derived fields (the
+renderer recomputes them) and records what the archive does not hold.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+from snapshot import SCHEMA_VERSION, __version__
+from snapshot.document import seal
+from snapshot.errors import ImportFailed
+from snapshot.io import write_snapshot
+from snapshot.store import default_store, file_stem, snapshot_dir
+
+TOOL = "mlflow-reports"
+SPARK_DATASOURCE_TAG = "sparkDatasourceInfo"
+LOG_MODEL_HISTORY_TAG = "mlflow.log-model.history"
+
+
+def import_report(path: Path) -> dict:
+    """The snap snapshot document of one mlflow-reports report.json file."""
+    data, raw = _read(path)
+    report_manifest = data["manifest"]
+    unavailable: dict[str, str] = {}
+    doc = {
+        "schema_version": SCHEMA_VERSION,
+        "manifest": _manifest(data, path, raw),
+        "model_version": _model_version(data, unavailable),
+        "registered_model": _registered_model(data.get("registered_model"), unavailable),
+        "run": _run(data.get("run"), unavailable),
+        "logged_model": None,
+        "experiment": _experiment(data.get("experiment"), unavailable),
+        "mlmodel": _mlmodel(data, unavailable),
+        "environment": {"requirements": None, "conda": None, "python_env": None},
+        "artifacts": {"model": _model_tree(data, report_manifest), "run": None},
+        "permissions": _permissions(data, unavailable),
+    }
+    unavailable["logged_model"] = "mlflow-reports archives predate MLflow 3 logged models"
+    unavailable["artifacts.run"] = "mlflow-reports archives do not list the run's artifacts"
+    for name in ("requirements", "conda", "python_env"):
+        unavailable[f"environment.{name}"] = f"mlflow-reports archives do not include the model's environment files"
+    if doc["artifacts"]["model"] is None:
+        unavailable["artifacts.model"] = "this mlflow-reports archive does not list the model's files"
+    doc["unavailable"] = dict(sorted(unavailable.items()))
+    return seal(doc, _captured_at(report_manifest, doc["model_version"]))
+
+
+def import_files(files: list[Path], store, output) -> Iterator[str]:
+    """Import each file; with `output`, exactly one file, written there. Yields one line per file."""
+    files = [Path(f) for f in files]
+    if output is not None and len(files) != 1:
+        raise ImportFailed(f"-o/--output takes exactly one report.json, got {len(files)}; use --store for several")
+    if output is not None:
+        doc = import_report(files[0])
+        written = write_snapshot(doc, Path(output))
+        yield f"imported {files[0]} -> {written}"
+        return
+    root = default_store(store)
+    for path in files:
+        doc = import_report(path)
+        m = doc["manifest"]
+        folder = snapshot_dir(root, m["model_name"], m["model_version"])
+        stem = file_stem(m["captured_at"])
+        write_snapshot(doc, folder / f"{stem}.parquet")
+        written = write_snapshot(doc, folder / f"{stem}.json")
+        yield f"imported {path} -> {written}"
+
+
+def _read(path: Path) -> tuple[dict, bytes]:
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ImportFailed(f"cannot read {path}: {exc.strerror}; pass the report.json that mlflow-reports wrote") from None
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise ImportFailed(f"{path} is not JSON; pass the report.json data file mlflow-reports wrote "
+                           "(--output-data-file), not its Markdown") from None
+    manifest = data.get("manifest") if isinstance(data, dict) else None
+    if not (isinstance(manifest, dict) and manifest.get("model_uri") and isinstance(data.get("model_version"), dict)
+            and isinstance(data.get("mlflow_model"), dict)):
+        raise ImportFailed(f"{path} is JSON but not an mlflow-reports model report (no manifest.model_uri, "
+                           "model_version and mlflow_model); pass a report.json written by mlflow-reports")
+    return data, raw
+
+
+def _captured_at(report_manifest: dict, model_version: dict) -> str:
+    stamp = str(report_manifest.get("timestamp") or "")
+    m = re.fullmatch(r"(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.\d+)?Z?", stamp)
+    if m:
+        return f"{m.group(1)}T{m.group(2)}.000000Z"
+    millis = model_version.get("last_updated_timestamp")
+    when = datetime.fromtimestamp(int(millis) // 1000 if millis else 0, timezone.utc)
+    return when.strftime("%Y-%m-%dT%H:%M:%S.000000Z")
+
+
+def _host(data: dict) -> str | None:
+    for section in ("registered_model", "model_version", "experiment"):
+        link = (data.get(section) or {}).get("_api_link") or ""
+        if "/api/" in link:
+            return link.split("/api/", 1)[0]
+    for section in ("registered_model", "model_version"):
+        link = (data.get(section) or {}).get("_web_ui_link") or ""
+        m = re.match(r"(https?://[^/#]+)", link)
+        if m:
+            return m.group(1)
+    return None
+
+
+def _is_unity_catalog(data: dict) -> bool:
+    for section in ("model_version", "registered_model"):
+        value = (data.get(section) or {}).get("_is_unity_catalog")
+        if isinstance(value, bool):
+            return value
+    link = (data.get("registered_model") or {}).get("_web_ui_link") or ""
+    return "/explore/data/models/" in link or "/unity-catalog/" in (data.get("registered_model") or {}).get("_api_link", "")
+
+
+def _manifest(data: dict, path: Path, raw: bytes) -> dict:
+    rm = data["manifest"]
+    mv = data["model_version"]
+    host = _host(data)
+    source = rm.get("source") or (data.get("experiment") or {}).get("_tracking_uri")
+    is_uc = _is_unity_catalog(data)
+    databricks = bool(host and "databricks" in host) or str(source or "").startswith("databricks")
+    return {
+        "snap_version": __version__,
+        "mlflow_version": rm.get("mlflow_version"),
+        "server_version": None,
+        "server_kind": "databricks" if databricks else ("mlflow" if host else "local"),
+        "tracking_uri": source,
+        "registry_uri": ("databricks-uc" if is_uc and databricks else source),
+        "tracking_host": host,
+        "requested_uri": rm.get("model_uri"),
+        "model_name": mv.get("name"),
+        "model_version": mlflow_string(mv.get("version")),
+        "is_unity_catalog": is_uc,
+        "origin": {"kind": "import", "tool": TOOL, "file": Path(path).name,
+                   "sha256": hashlib.sha256(raw).hexdigest(), "report_timestamp": rm.get("timestamp")},
+        "options": {"metric_history": False, "checksums": False},
+    }
+
+
+def _model_version(data: dict, unavailable: dict) -> dict:
+    mv = scalar_fields(data["model_version"], numbers=("creation_timestamp", "last_updated_timestamp"))
+    mv["tags"] = string_map(data["model_version"].get("tags"))
+    aliases = data["model_version"].get("aliases")
+    if isinstance(aliases, list):
+        mv["aliases"] = sorted(str(a) for a in aliases)
+    else:
+        mv["aliases"] = None
+        unavailable["model_version.aliases"] = "mlflow-reports archives do not record aliases"
+    uris = data["manifest"].get("model_uris") or {}
+    mv["download_uri"] = uris.get("reg_model_download_uri") or data["model_version"].get("_reg_model_download_uri")
+    return mv
+
+
+def _registered_model(rm: dict | None, unavailable: dict) -> dict | None:
+    if not isinstance(rm, dict):
+        unavailable["registered_model"] = "the archive has no registered model"
+        return None
+    out = scalar_fields(rm, numbers=("creation_timestamp", "last_updated_timestamp"), skip=("permissions",))
+    out["tags"] = string_map(rm.get("tags"))
+    aliases = rm.get("aliases")
+    if isinstance(aliases, list):
+        out["aliases"] = {a["alias"]: str(a["version"]) for a in aliases if isinstance(a, dict) and "alias" in a}
+    else:
+        out["aliases"] = None
+        unavailable["registered_model.aliases"] = "mlflow-reports archives do not record aliases"
+    return out
+
+
+def _run(run: dict | None, unavailable: dict) -> dict | None:
+    if not isinstance(run, dict) or not isinstance(run.get("info"), dict):
+        unavailable["run"] = "the archive has no run"
+        return None
+    data = run.get("data") or {}
+    metrics = {}
+    for m in data.get("metrics") or []:
+        metrics[str(m["key"])] = {"value": m.get("value"), "step": m.get("step", 0), "timestamp": m.get("timestamp")}
+    return {
+        "info": run_info(run["info"]),
+        "params": {str(p["key"]): mlflow_string(p.get("value")) for p in data.get("params") or []},
+        "metrics": dict(sorted(metrics.items())),
+        "tags": restore_tags(data.get("tags")),
+        "dataset_inputs": restore_dataset_inputs((run.get("inputs") or {}).get("dataset_inputs")),
+    }
+
+
+def _experiment(experiment: dict | None, unavailable: dict) -> dict | None:
+    if not isinstance(experiment, dict):
+        unavailable["experiment"] = "the archive has no experiment"
+        return None
+    experiment = experiment.get("experiment", experiment)
+    out = scalar_fields(experiment, numbers=("creation_time", "last_update_time"), skip=("permissions",),
+                        strings=True)
+    out["tags"] = restore_tags(experiment.get("tags"))
+    return out
+
+
+def _mlmodel(data: dict, unavailable: dict) -> dict:
+    parsed = {k: v for k, v in data["mlflow_model"].items()
+              if k not in ("artifacts", "model_flavor", "model_size_bytes")}
+    unavailable["mlmodel.raw"] = "mlflow-reports archives hold the parsed MLmodel, not its text"
+    mlmodel = {"raw": None, "parsed": parsed}
+    fs = data.get("mlflow_model_raw")
+    if isinstance(fs, dict) and isinstance(fs.get("mlflow_model"), dict):
+        mlmodel["feature_store"] = {"raw_model": fs["mlflow_model"], "feature_spec": fs.get("feature_spec")}
+    return mlmodel
+
+
+def _model_tree(data: dict, report_manifest: dict) -> dict | None:
+    artifacts = data["mlflow_model"].get("artifacts")
+    if not isinstance(artifacts, dict):
+        return None
+    prefix = str(data["mlflow_model"].get("artifact_path") or "").strip("/")
+    files: list[dict] = []
+    _flatten(artifacts.get("files") or [], prefix, files)
+    files.sort(key=lambda f: f["path"])
+    only_files = [f for f in files if not f["is_dir"]]
+    root = (report_manifest.get("model_uris") or {}).get("run_model_download_uri") or artifacts.get("root_uri")
+    return {"root_uri": root, "files": files, "file_count": len(only_files),
+            "total_size": sum(f["size"] or 0 for f in only_files)}
+
+
+def _flatten(entries: list, prefix: str, out: list) -> None:
+    for entry in entries:
+        path = str(entry.get("path", ""))
+        if prefix and path.startswith(prefix + "/"):
+            path = path[len(prefix) + 1:]
+        is_dir = bool(entry.get("is_dir"))
+        out.append({"path": path, "is_dir": is_dir, "size": None if is_dir else entry.get("file_size")})
+        _flatten(((entry.get("artifacts") or {}).get("files")) or [], prefix, out)
+
+
+def _permissions(data: dict, unavailable: dict) -> dict | None:
+    rm_raw = (data.get("registered_model") or {}).get("permissions")
+    exp_raw = (data.get("experiment") or {}).get("permissions")
+    if not rm_raw and not exp_raw:
+        unavailable["permissions"] = "the report was made without permissions (mlflow-reports --get-permissions)"
+        return None
+    uc = isinstance(rm_raw, dict) and "effective_permissions" in rm_raw
+    return {
+        "kind": "unity-catalog" if uc else "databricks",
+        "registered_model": {"grants": grants(rm_raw), "raw": rm_raw} if rm_raw else None,
+        "experiment": {"grants": grants(exp_raw), "raw": exp_raw} if exp_raw else None,
+    }
+
+
+# ---- values back to what MLflow stores ----
+
+def mlflow_string(value) -> str:
+    """The string MLflow stored for a value mlflow-reports parsed as JSON (shortest faithful form)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, (bool, dict, list)) or value is None:
+        return json.dumps(value, ensure_ascii=False)
+    return repr(value)
+
+
+def _tag_string(key: str, value) -> str:
+    if key == SPARK_DATASOURCE_TAG and isinstance(value, list):
+        return "\n".join(",".join(f"{k}={v}" for k, v in source.items())
+                         for source in value if isinstance(source, dict))
+    if key == LOG_MODEL_HISTORY_TAG and isinstance(value, list):
+        value = [_restringify_signature(entry) for entry in value]
+    return mlflow_string(value)
+
+
+def _restringify_signature(entry):
+    """MLflow writes a logged model's signature inputs/outputs/params as JSON text inside the history."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("signature"), dict):
+        return entry
+    signature = {k: (v if isinstance(v, str) or v is None else json.dumps(v)) for k, v in entry["signature"].items()}
+    return {**entry, "signature": signature}
+
+
+def restore_tags(tags) -> dict:
+    """Tags as `{key: string}`, from mlflow-reports' object or `[{key, value}]` list."""
+    if isinstance(tags, list):
+        tags = {t.get("key"): t.get("value") for t in tags if isinstance(t, dict)}
+    return dict(sorted((str(k), _tag_string(str(k), v)) for k, v in (tags or {}).items()))
+
+
+def string_map(tags) -> dict:
+    return restore_tags(tags)
+
+
+def scalar_fields(section: dict, numbers: tuple = (), skip: tuple = (), strings: bool = False) -> dict:
+    """API fields without mlflow-reports' derived `_xxx` ones; ids and text back to strings."""
+    out = {}
+    for key, value in section.items():
+        if key.startswith("_") or key in skip or key in ("tags", "aliases"):
+            continue
+        if key in numbers:
+            out[key] = int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+        elif isinstance(value, (dict, list)) and not strings:
+            out[key] = value
+        elif value is None:
+            out[key] = None
+        else:
+            out[key] = mlflow_string(value)
+    return out
+
+
+def run_info(info: dict) -> dict:
+    return scalar_fields(info, numbers=("start_time", "end_time"), strings=True)
+
+
+def restore_dataset_inputs(items) -> list:
+    """Dataset inputs in snap's flat form, `source`/`schema`/`profile` back to JSON text."""
+    out = []
+    for item in items or []:
+        dataset = (item or {}).get("dataset") or {}
+        source = dataset.get("source")
+        if isinstance(source, dict) and isinstance(source.get("tags"), dict):
+            source = {**source, "tags": restore_tags(source["tags"])}
+        out.append({
+            "name": mlflow_string(dataset.get("name")), "digest": mlflow_string(dataset.get("digest")),
+            "source_type": dataset.get("source_type"), "source": _json_text(source),
+            "schema": _json_text(dataset.get("schema")), "profile": _json_text(dataset.get("profile")),
+            "tags": restore_tags(item.get("tags")),
+        })
+    return sorted(out, key=lambda d: (d["name"], d["digest"], d["tags"].get("mlflow.data.context", "")))
+
+
+def _json_text(value):
+    return value if isinstance(value, str) or value is None else json.dumps(value, ensure_ascii=False)
+
+
+def grants(raw) -> list[dict]:
+    """`{principal, permission, inherited}` from a Databricks access-control list (or UC assignments)."""
+    out = []
+    acl = ((raw or {}).get("permissions") or {}).get("access_control_list") if isinstance(raw, dict) else None
+    for entry in acl or []:
+        principal = _principal(entry)
+        for perm in entry.get("all_permissions") or []:
+            out.append({"principal": principal, "permission": perm.get("permission_level"),
+                        "inherited": bool(perm.get("inherited"))})
+    assignments = ((raw or {}).get("permissions") or {}).get("privilege_assignments") if isinstance(raw, dict) else None
+    for entry in assignments or []:
+        for privilege in entry.get("privileges") or []:
+            out.append({"principal": f"principal:{entry.get('principal')}", "permission": privilege, "inherited": False})
+    return sorted(out, key=lambda g: (str(g["principal"]), str(g["permission"])))
+
+
+def _principal(entry: dict) -> str:
+    for key, kind in (("user_name", "user"), ("group_name", "group"), ("service_principal_name", "service_principal")):
+        if entry.get(key):
+            return f"{kind}:{entry[key]}"
+    return "unknown:"
