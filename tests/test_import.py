@@ -1,0 +1,148 @@
+"""`snap import`: mlflow-reports report.json archives as snapshots that re-render the same report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from diff.report import render_report
+from snapshot.document import content_hash, dumps
+from snapshot.errors import ImportFailed
+from snapshot.importer import import_files, import_report
+from snapshot.io import load_snapshot
+from test_report import COMPARE, SEED, SHARED, compare_score, snap
+
+PAIRS = SHARED / "reference" / "reports"
+PAIR_NAMES = sorted(p.name for p in PAIRS.iterdir()) if PAIRS.is_dir() else []
+
+
+def needs_shared() -> None:
+    if not (PAIRS.is_dir() and COMPARE.is_file()):
+        pytest.skip("../shared (reference reports) is not present")
+
+
+def small_report() -> dict:
+    """A minimal mlflow-reports report.json, with values the tool JSON-parsed."""
+    host = "https://x.cloud.databricks.com"
+    return {
+        "manifest": {"model_uri": "models:/Churn/2", "source": "databricks://prof", "mlflow_version": "2.5.0",
+                     "timestamp": "2023-07-31 21:06:27",
+                     "model_uris": {"reg_model_download_uri": "dbfs:/reg/model"}},
+        "mlflow_model": {"artifact_path": "model", "run_id": "r1", "flavors": {"python_function": {}},
+                         "model_flavor": "python_function", "model_size_bytes": 12},
+        "registered_model": {"name": "Churn", "tags": {}, "_api_link": f"{host}/api/2.0/mlflow/registered-models/get?name=Churn"},
+        "model_version": {"name": "Churn", "version": "2", "tags": {"n": 5}, "_is_unity_catalog": False},
+        "run": {"info": {"run_id": "r1", "experiment_id": 3350558521995749, "start_time": 1, "end_time": 2,
+                         "_duration": 0.001},
+                "data": {"params": [{"key": "max_depth", "value": 3}, {"key": "alpha", "value": 0.5},
+                                    {"key": "flag", "value": True}],
+                         "metrics": [{"key": "rmse", "value": 0.1, "step": 4, "timestamp": 5}],
+                         "tags": {"mlflow.databricks.cluster.info": {"num_workers": 1},
+                                  "sparkDatasourceInfo": [{"path": "dbfs:/a", "format": "csv"},
+                                                          {"path": "dbfs:/b", "version": "1", "format": "delta"}]}},
+                "inputs": {}},
+        "experiment": {"experiment_id": 3350558521995749, "name": "/Users/a", "tags": {"mlflow.ownerId": 4566812440727830}},
+    }
+
+
+def write_json(tmp_path: Path, data, name: str = "report.json") -> Path:
+    path = tmp_path / name
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("name", PAIR_NAMES)
+def test_imported_archive_rerenders_its_report(name, tmp_path):
+    needs_shared()
+    doc = import_report(PAIRS / name / "report.json")
+    out = tmp_path / "report.md"
+    out.write_text(render_report(doc), encoding="utf-8")
+    assert compare_score(PAIRS / name / "report.md", out) >= 0.99
+
+
+def test_conversational_task_archive_reproduces_the_seed(tmp_path):
+    needs_shared()
+    out = tmp_path / "report.md"
+    out.write_text(render_report(import_report(PAIRS / "transformers__Conversational_Task" / "report.json")))
+    assert compare_score(SEED, out) == 1.0
+
+
+def test_values_go_back_to_the_strings_mlflow_stores(tmp_path):
+    doc = import_report(write_json(tmp_path, small_report()))
+    assert doc["run"]["params"] == {"max_depth": "3", "alpha": "0.5", "flag": "true"}
+    assert doc["run"]["tags"]["mlflow.databricks.cluster.info"] == '{"num_workers": 1}'
+    assert doc["run"]["tags"]["sparkDatasourceInfo"] == "path=dbfs:/a,format=csv\npath=dbfs:/b,version=1,format=delta"
+    assert doc["model_version"]["tags"] == {"n": "5"}
+    assert doc["experiment"]["tags"]["mlflow.ownerId"] == "4566812440727830"
+    assert doc["run"]["info"]["experiment_id"] == "3350558521995749"
+    assert doc["run"]["info"]["start_time"] == 1
+    assert doc["run"]["metrics"]["rmse"] == {"value": 0.1, "step": 4, "timestamp": 5}
+
+
+def test_real_archive_params_become_strings():
+    needs_shared()
+    path = PAIRS / "Sklearn_Wine_FS_ws" / "report.json"
+    raw = {p["key"]: p["value"] for p in json.loads(path.read_text())["run"]["data"]["params"]}
+    assert raw["max_depth"] == 3                       # mlflow-reports parsed it
+    assert import_report(path)["run"]["params"]["max_depth"] == "3"
+
+
+def test_manifest_records_the_import(tmp_path):
+    doc = import_report(write_json(tmp_path, small_report()))
+    m = doc["manifest"]
+    assert m["captured_at"] == "2023-07-31T21:06:27.000000Z"
+    assert m["origin"]["kind"] == "import" and m["origin"]["tool"] == "mlflow-reports"
+    assert m["origin"]["file"] == "report.json" and len(m["origin"]["sha256"]) == 64
+    assert m["tracking_host"] == "https://x.cloud.databricks.com" and m["server_kind"] == "databricks"
+    assert m["content_hash"] == content_hash(doc)
+    assert not any(k.startswith("_") for k in doc["run"]["info"])
+    assert doc["mlmodel"]["parsed"] == {"artifact_path": "model", "run_id": "r1", "flavors": {"python_function": {}}}
+    assert doc["logged_model"] is None and "logged_model" in doc["unavailable"]
+    assert doc["environment"]["requirements"] is None and "environment.requirements" in doc["unavailable"]
+
+
+def test_import_is_deterministic(tmp_path):
+    path = write_json(tmp_path, small_report())
+    assert dumps(import_report(path)) == dumps(import_report(path))
+
+
+def test_import_into_store_writes_json_and_parquet(tmp_path):
+    path = write_json(tmp_path, small_report())
+    store = tmp_path / "store"
+    lines = list(import_files([path], store, None))
+    target = store / "Churn" / "v2" / "20230731T210627.000000Z.json"
+    assert lines == [f"imported {path} -> {target}"]
+    assert load_snapshot(target) == load_snapshot(target.with_suffix(".parquet")) == import_report(path)
+
+
+def test_output_takes_exactly_one_file(tmp_path):
+    path = write_json(tmp_path, small_report())
+    with pytest.raises(ImportFailed, match="exactly one"):
+        list(import_files([path, path], None, tmp_path / "out.json"))
+
+
+def test_json_that_is_not_a_report_is_refused(tmp_path):
+    with pytest.raises(ImportFailed, match="not an mlflow-reports model report"):
+        import_report(write_json(tmp_path, {"hello": 1}))
+
+
+def test_cli_import_of_a_non_json_file_fails_with_one_line(tmp_path):
+    bad = tmp_path / "report.md"
+    bad.write_text("# not json\n")
+    result = snap("import", str(bad), "-o", str(tmp_path / "s.json"))
+    assert result.returncode == 2
+    assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "s.json").exists()
+
+
+def test_cli_import_then_report(tmp_path):
+    path = write_json(tmp_path, small_report())
+    out = tmp_path / "s.json"
+    assert snap("import", str(path), "-o", str(out)).returncode == 0
+    result = snap("report", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "|max_depth|3|" in result.stdout and "|flag|True|" in result.stdout
+    assert "|_web_ui_link|https://x.cloud.databricks.com#mlflow/models/Churn/versions/2|" in result.stdout
