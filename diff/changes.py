@@ -91,9 +91,10 @@ def make_options(tolerance: list[str] | None = None, ignore: list[str] | None = 
 def parse_tolerance(text: str) -> tuple[str, Tolerance]:
     """`auc=0.001` or `loss=1%`."""
     key, sep, amount = text.partition("=")
-    percent = amount.strip().endswith("%")
+    amount = amount.strip()
+    percent = amount.endswith("%")
     try:
-        value = float(amount.strip().rstrip("%"))
+        value = float(amount.removesuffix("%"))
     except ValueError:
         value = -1.0
     if not sep or not key.strip() or value < 0:
@@ -105,11 +106,15 @@ def failing_changes(result: DiffResult, fail_on: list[str] | None = None) -> lis
     """The changes that make a diff fail: all, or only those in `fail_on` sections (or `breaking`)."""
     if not fail_on:
         return list(result.changes)
-    for name in fail_on:
-        if name != "breaking":
-            _check_section(name, "--fail-on")
+    check_fail_on(fail_on)
     wanted = set(fail_on)
     return [c for c in result.changes if c.section in wanted or ("breaking" in wanted and c.breaking)]
+
+
+def check_fail_on(fail_on: list[str] | None) -> None:
+    for name in fail_on or []:
+        if name != "breaking":
+            _check_section(name, "--fail-on")
 
 
 def _check_section(name: str, option: str) -> None:

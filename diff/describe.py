@@ -64,3 +64,30 @@ def note(change: Change) -> str:
     text = "; ".join(parts)
     return f"BREAKING{': ' + text if text else ''}" if change.breaking else text
 
+
+
+# Prefixes a section's title already says, left off paths in tables (JSON keeps full paths).
+_IMPLIED = {
+    "signature": "mlmodel.parsed.signature.", "flavors": "mlmodel.parsed.flavors.",
+    "requirements": "environment.", "artifacts": "artifacts.", "datasets": "run.dataset_inputs.",
+    "permissions": "permissions.",
+}
+
+
+def display_path(change: Change) -> str:
+    prefix = _IMPLIED.get(change.section, "")
+    return change.path[len(prefix):] if prefix and change.path.startswith(prefix) else change.path
+
+
+def old_text(change: Change, limit: int = 60) -> str:
+    return _side_text(change, change.old, limit)
+
+
+def new_text(change: Change, limit: int = 60) -> str:
+    return _side_text(change, change.new, limit)
+
+
+def _side_text(change: Change, value: Any, limit: int) -> str:
+    if change.section == "aliases" and value is not None:
+        return f"v{value}"  # `champion: v2 → v3`
+    return value_text(value, limit)

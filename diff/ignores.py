@@ -52,6 +52,7 @@ DEFAULT_IGNORES = (
     "run.model_inputs",
     "run.model_outputs",
     "run.tags.mlflow.log-model.history",  # the MLmodel again, with run ids and times
+    "run.tags.mlflow.runName",  # repeats run.info.run_name, which is compared
     "run.metric_history",  # whole series; the latest values are compared as metrics
     "logged_model.model_id",
     "logged_model.artifact_uri",

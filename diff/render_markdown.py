@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from diff.changes import Change, DiffResult
-from diff.describe import counts, note, title, value_text
+from diff.describe import counts, display_path, new_text, note, old_text, title
 
 FOLD_OVER = 10  # sections with more rows than this are folded in <details>
 
@@ -32,8 +32,8 @@ def _section(section: str, changes: list[Change]) -> list[str]:
 
 
 def _row(change: Change) -> str:
-    cells = [_code(change.path), change.kind, escape(value_text(change.old, 80)),
-             escape(value_text(change.new, 80)), escape(note(change))]
+    cells = [_code(display_path(change)), change.kind, escape(old_text(change, 80)),
+             escape(new_text(change, 80)), escape(note(change))]
     if change.breaking:
         cells[4] = f"**{cells[4]}**"
     return "| " + " | ".join(cells) + " |"

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import io
-
 from rich import box
-from rich.console import Console, Group, RenderableType
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from diff.changes import Change, DiffResult
-from diff.describe import headline, note, value_text
+from diff.describe import display_path, headline, new_text, note, old_text
 
 _KIND_STYLE = {"added": "green", "removed": "red", "changed": "yellow", "moved": "cyan", "reordered": "magenta"}
 
@@ -31,14 +29,8 @@ def _section_table(section: str, changes: list[Change]) -> Table:
     for change in changes:
         style = _KIND_STYLE.get(change.kind, "")
         table.add_row(
-            change.path, Text(change.kind, style=style), value_text(change.old), value_text(change.new),
+            display_path(change), Text(change.kind, style=style), old_text(change), new_text(change),
             Text(note(change), style="bold red" if change.breaking else "dim"),
         )
     return table
 
-
-def text_to_string(result: DiffResult, width: int = 120) -> str:
-    """The text rendering as plain characters (no colour), for files and tests."""
-    console = Console(file=io.StringIO(), width=width, color_system=None, force_terminal=False)
-    console.print(render_text(result))
-    return console.file.getvalue()

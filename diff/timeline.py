@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import io
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from rich.console import Console, Group, RenderableType
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from diff.changes import Change
-from diff.describe import note, value_text
+from diff.describe import new_text, note, old_text
 from diff.engine import diff_snapshots
+from diff.render import check_format
 from diff.render_json import DIFF_SCHEMA_VERSION
 from diff.render_markdown import escape
 from snapshot.io import load_snapshot
@@ -52,6 +52,7 @@ def version_timeline(store: Path, ref: str, model: str | None = None) -> Timelin
 
 def render_log(timeline: Timeline, fmt: str) -> str | RenderableType:
     """`text` gives a rich renderable; `md` and `json` give strings."""
+    check_format(fmt)
     if fmt == "json":
         data = {"schema_version": DIFF_SCHEMA_VERSION, "model": timeline.model, "version": timeline.version,
                 "steps": [asdict(s) for s in timeline.steps]}
@@ -80,7 +81,7 @@ def _rich(timeline: Timeline) -> RenderableType:
         if step.changes:
             table = Table(show_header=False, box=None, padding=(0, 1, 0, 4))
             for c in step.changes:
-                table.add_row(c.section, c.path, c.kind, f"{value_text(c.old)} → {value_text(c.new)}", note(c))
+                table.add_row(c.section, c.path, c.kind, f"{old_text(c)} → {new_text(c)}", note(c))
             parts.append(table)
     return Group(*parts)
 
@@ -91,13 +92,8 @@ def _markdown(timeline: Timeline) -> str:
         lines += [f"### {escape(step.captured_at)}: {_summary(step, i == 0)}", ""]
         if step.changes:
             lines += ["| section | path | change | old | new |", "|---|---|---|---|---|"]
-            lines += [f"| {c.section} | {escape(c.path)} | {c.kind} | {escape(value_text(c.old, 80))} "
-                      f"| {escape(value_text(c.new, 80))} |" for c in step.changes]
+            lines += [f"| {c.section} | {escape(c.path)} | {c.kind} | {escape(old_text(c, 80))} "
+                      f"| {escape(new_text(c, 80))} |" for c in step.changes]
             lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
 
-
-def log_to_string(timeline: Timeline, width: int = 120) -> str:
-    console = Console(file=io.StringIO(), width=width, color_system=None, force_terminal=False)
-    console.print(render_log(timeline, "text"))
-    return console.file.getvalue()
