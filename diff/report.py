@@ -8,10 +8,10 @@ sections follow. Pure functions of the snapshot document: no mlflow, no clock.
 from __future__ import annotations
 
 from diff.markdown import Page
+from diff.report_common import note_unavailable, render_permissions
 from diff.report_extra import render_extras
 from diff.report_model import render_model_sections
 from diff.report_run import render_experiment, render_run
-from diff.report_common import note_unavailable, render_permissions
 from diff.report_values import Links, add_times, model_uri, primitives, run_model_download_uri
 
 REGISTERED_MODEL_ORDER = (

@@ -82,7 +82,8 @@ def _environment(page: Page, doc: dict) -> None:
     page.header(1, "Environment")
     pythons = {name: (env.get(name) or {}).get("python") for name in ("requirements", "conda", "python_env")}
     page.dict_table({k: v for k, v in pythons.items() if v}, "Python Version", 2, columns=("File", "Python"))
-    for name, title in (("requirements", "requirements.txt"), ("conda", "conda.yaml"), ("python_env", "python_env.yaml")):
+    files = (("requirements", "requirements.txt"), ("conda", "conda.yaml"), ("python_env", "python_env.yaml"))
+    for name, title in files:
         section = env.get(name)
         page.header(2, title)
         if not section:

@@ -76,14 +76,23 @@ def model_uris(doc: dict, mlmodel: dict) -> dict:
     run_id = mlmodel.get("run_id") or mv.get("run_id")
     path = mlmodel.get("artifact_path")
     run_uri = mv["source"] if str(mv.get("source", "")).startswith("runs:/") else None
-    if not run_uri and run_id and path:
+    if not run_uri and run_id and path and _relative(path):
         run_uri = f"runs:/{run_id}/{path}"
-    return {
+    uris = {
         "model_uri": model_uri(doc),
         "run_uri": run_uri,
         "reg_model_download_uri": mv.get("download_uri"),
         "run_model_download_uri": run_model_download_uri(doc),
     }
+    model_id = mv.get("model_id") or mlmodel.get("model_id")
+    if model_id:  # MLflow 3: the model lives outside the run, as a logged model
+        uris["logged_model_uri"] = f"models:/{model_id}"
+    return uris
+
+
+def _relative(path: str) -> bool:
+    """MLflow 3 writes the model's full location as artifact_path; only a run-relative path makes a runs:/ URI."""
+    return "://" not in path and not path.startswith("/")
 
 
 def _model_extra(doc: dict, mlmodel: dict) -> dict:

@@ -147,6 +147,8 @@ def run_model_download_uri(doc: dict) -> str | None:
         return logged["artifact_uri"]
     info = (doc.get("run") or {}).get("info") or {}
     path = ((doc.get("mlmodel") or {}).get("parsed") or {}).get("artifact_path")
+    if path and ("://" in path or path.startswith("/")):
+        return path
     if info.get("artifact_uri") and path:
         return f"{info['artifact_uri']}/{path}"
     return (doc.get("model_version") or {}).get("source")

@@ -48,7 +48,7 @@ def import_report(path: Path) -> dict:
     unavailable["logged_model"] = "mlflow-reports archives predate MLflow 3 logged models"
     unavailable["artifacts.run"] = "mlflow-reports archives do not list the run's artifacts"
     for name in ("requirements", "conda", "python_env"):
-        unavailable[f"environment.{name}"] = f"mlflow-reports archives do not include the model's environment files"
+        unavailable[f"environment.{name}"] = "mlflow-reports archives do not include the model's environment files"
     if doc["artifacts"]["model"] is None:
         unavailable["artifacts.model"] = "this mlflow-reports archive does not list the model's files"
     doc["unavailable"] = dict(sorted(unavailable.items()))
@@ -81,7 +81,8 @@ def _read(path: Path) -> tuple[dict, bytes]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise ImportFailed(f"cannot read {path}: {exc.strerror}; pass the report.json that mlflow-reports wrote") from None
+        raise ImportFailed(f"cannot read {path}: {exc.strerror}; "
+                           "pass the report.json that mlflow-reports wrote") from None
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
@@ -123,8 +124,8 @@ def _is_unity_catalog(data: dict) -> bool:
         value = (data.get(section) or {}).get("_is_unity_catalog")
         if isinstance(value, bool):
             return value
-    link = (data.get("registered_model") or {}).get("_web_ui_link") or ""
-    return "/explore/data/models/" in link or "/unity-catalog/" in (data.get("registered_model") or {}).get("_api_link", "")
+    rm = data.get("registered_model") or {}
+    return "/explore/data/models/" in (rm.get("_web_ui_link") or "") or "/unity-catalog/" in (rm.get("_api_link") or "")
 
 
 def _manifest(data: dict, path: Path, raw: bytes) -> dict:
@@ -154,7 +155,7 @@ def _manifest(data: dict, path: Path, raw: bytes) -> dict:
 
 def _model_version(data: dict, unavailable: dict) -> dict:
     mv = scalar_fields(data["model_version"], numbers=("creation_timestamp", "last_updated_timestamp"))
-    mv["tags"] = string_map(data["model_version"].get("tags"))
+    mv["tags"] = restore_tags(data["model_version"].get("tags"))
     aliases = data["model_version"].get("aliases")
     if isinstance(aliases, list):
         mv["aliases"] = sorted(str(a) for a in aliases)
@@ -171,7 +172,7 @@ def _registered_model(rm: dict | None, unavailable: dict) -> dict | None:
         unavailable["registered_model"] = "the archive has no registered model"
         return None
     out = scalar_fields(rm, numbers=("creation_timestamp", "last_updated_timestamp"), skip=("permissions",))
-    out["tags"] = string_map(rm.get("tags"))
+    out["tags"] = restore_tags(rm.get("tags"))
     aliases = rm.get("aliases")
     if isinstance(aliases, list):
         out["aliases"] = {a["alias"]: str(a["version"]) for a in aliases if isinstance(a, dict) and "alias" in a}
@@ -295,10 +296,6 @@ def restore_tags(tags) -> dict:
     return dict(sorted((str(k), _tag_string(str(k), v)) for k, v in (tags or {}).items()))
 
 
-def string_map(tags) -> dict:
-    return restore_tags(tags)
-
-
 def scalar_fields(section: dict, numbers: tuple = (), skip: tuple = (), strings: bool = False) -> dict:
     """API fields without mlflow-reports' derived `_xxx` ones; ids and text back to strings."""
     out = {}
@@ -353,7 +350,8 @@ def grants(raw) -> list[dict]:
     assignments = ((raw or {}).get("permissions") or {}).get("privilege_assignments") if isinstance(raw, dict) else None
     for entry in assignments or []:
         for privilege in entry.get("privileges") or []:
-            out.append({"principal": f"principal:{entry.get('principal')}", "permission": privilege, "inherited": False})
+            out.append({"principal": f"principal:{entry.get('principal')}", "permission": privilege,
+                        "inherited": False})
     return sorted(out, key=lambda g: (str(g["principal"]), str(g["permission"])))
 
 

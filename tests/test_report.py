@@ -115,6 +115,7 @@ def test_open_source_mlflow3_snapshot_gets_its_own_links():
     assert "|_api_link|http://127.0.0.1:5000/api/2.0/mlflow/experiments/get?experiment_id=1|" in text
     assert "|_web_ui_link|http://127.0.0.1:5000/#/experiments/1/models/m-abc|" in text
     assert "|run_model_download_uri|mlflow-artifacts:/1/models/m-abc/artifacts|" in text
+    assert "|logged_model_uri|models:/m-abc|" in text and "|run_uri|None|" in text
     assert "|_duration|12.5|" in text
 
 
