@@ -93,9 +93,17 @@ def compare_params(left: dict, right: dict, options: DiffOptions) -> list[Change
 def compare_aliases(left: dict, right: dict, options: DiffOptions) -> list[Change]:
     """Aliases as moves: `champion: 2 -> 3`, from the model's alias map and each version's own aliases."""
     model_moves = _alias_moves("registered_model.aliases", _model_aliases(left), _model_aliases(right))
-    seen = {(c.path.rsplit(".", 1)[-1], c.old, c.new) for c in model_moves}
+    by_alias = {c.path.rsplit(".", 1)[-1]: c for c in model_moves}
     version_moves = _alias_moves("model_version.aliases", _version_aliases(left), _version_aliases(right))
-    return model_moves + [c for c in version_moves if (c.path.rsplit(".", 1)[-1], c.old, c.new) not in seen]
+    return model_moves + [c for c in version_moves if not _same_move(c, by_alias.get(c.path.rsplit(".", 1)[-1]))]
+
+
+def _same_move(version_move: Change, model_move: Change | None) -> bool:
+    """The model's alias map already tells of the alias reaching (or leaving) this version."""
+    if model_move is None:
+        return False
+    return (version_move.new is not None and version_move.new == model_move.new) or \
+        (version_move.old is not None and version_move.old == model_move.old)
 
 
 def _model_aliases(doc: dict) -> dict:

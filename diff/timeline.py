@@ -7,7 +7,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from rich.console import Group, RenderableType
-from rich.table import Table
 from rich.text import Text
 
 from diff.changes import Change
@@ -78,11 +77,9 @@ def _rich(timeline: Timeline) -> RenderableType:
     parts: list[RenderableType] = [Text(_heading(timeline), style="bold")]
     for i, step in enumerate(timeline.steps):
         parts.append(Text(f"{step.captured_at}  {_summary(step, i == 0)}"))
-        if step.changes:
-            table = Table(show_header=False, box=None, padding=(0, 1, 0, 4))
-            for c in step.changes:
-                table.add_row(c.section, c.path, c.kind, f"{old_text(c)} → {new_text(c)}", note(c))
-            parts.append(table)
+        for c in step.changes:
+            extra = f"  ({note(c)})" if note(c) else ""
+            parts.append(Text(f"    {c.section}: {c.path} {c.kind}: {old_text(c)} → {new_text(c)}{extra}"))
     return Group(*parts)
 
 

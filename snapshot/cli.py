@@ -131,6 +131,78 @@ def import_(
         typer.echo(line)
 
 
+@app.command("diff")
+@handles_errors(error_code=2)
+def diff_(
+    left: str = typer.Argument(..., help="snapshot file, store reference (v5, Churn/5, Churn@champion) or models:/ URI"),
+    right: str = typer.Argument(..., help="the same kinds as LEFT"),
+    store: Optional[Path] = StoreDir,
+    model: Optional[str] = ModelName,
+    tracking_uri: Optional[str] = TrackingUri,
+    registry_uri: Optional[str] = RegistryUri,
+    fmt: str = typer.Option("text", "--format", help="text, md or json"),
+    tolerance: List[str] = typer.Option(None, "--tolerance", help="METRIC=NUMBER or METRIC=NUMBER%: smaller moves do not count (repeatable)"),
+    ignore: List[str] = typer.Option(None, "--ignore", help="also ignore paths matching this glob, e.g. 'run.tags.mlflow.*' (repeatable)"),
+    no_default_ignores: bool = typer.Option(False, "--no-default-ignores", help="also compare capture times, hashes, ids (see docs/diff.md)"),
+    only: List[str] = typer.Option(None, "--only", help="compare only this section (repeatable)"),
+    fail_on: List[str] = typer.Option(None, "--fail-on", help="exit 1 only for changes in this section, or 'breaking' (repeatable)"),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="write the diff here instead of stdout"),
+) -> None:
+    """Compare two model versions or snapshots, offline. Exit 0: no changes, 1: changes, 2: error.
+
+    Example: snap diff Churn/2 Churn/3 --format md --fail-on breaking
+    """
+    from diff.changes import check_fail_on, failing_changes, make_options
+    from diff.engine import diff_snapshots
+    from diff.render import check_format, plain_text, render_diff
+    from snapshot.targets import load_target
+
+    options = make_options(tolerance, ignore, no_default_ignores, only)
+    check_fail_on(fail_on)
+    check_format(fmt)
+    docs = []
+    for side, target in (("left", left), ("right", right)):
+        try:
+            docs.append(load_target(target, store, model, tracking_uri, registry_uri))
+        except SnapError as exc:
+            raise type(exc)(f"{side} side: {exc}") from exc
+        except Exception as exc:  # noqa: BLE001 - name the side, whatever went wrong
+            raise SnapError(f"{side} side: {type(exc).__name__}: {exc}") from exc
+    result = diff_snapshots(docs[0], docs[1], options)
+    rendered = render_diff(result, fmt)
+    if isinstance(rendered, str) or output is not None:
+        _emit(plain_text(rendered), output)
+    else:
+        from rich.console import Console
+
+        Console().print(rendered)
+    raise typer.Exit(1 if failing_changes(result, fail_on) else 0)
+
+
+@app.command("log")
+@handles_errors()
+def log(
+    ref: str = typer.Argument(..., help="store reference of one version: Churn/5, v5 or Churn@champion"),
+    store: Optional[Path] = StoreDir,
+    model: Optional[str] = ModelName,
+    fmt: str = typer.Option("text", "--format", help="text, md or json"),
+) -> None:
+    """Show one version's history across its snapshots in the store, oldest first.
+
+    Example: snap log Churn/5 --store snapshots
+    """
+    from diff.timeline import render_log, version_timeline
+    from snapshot.store import default_store
+
+    rendered = render_log(version_timeline(default_store(store), ref, model), fmt)
+    if isinstance(rendered, str):
+        _emit(rendered, None)
+    else:
+        from rich.console import Console
+
+        Console().print(rendered)
+
+
 def _emit(text: str, output: Optional[Path]) -> None:
     if output is None:
         sys.stdout.write(text)
