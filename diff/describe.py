@@ -39,7 +39,7 @@ def _plural(n: int, word: str) -> str:
 
 
 def value_text(value: Any, limit: int = 60) -> str:
-    """A value on one line: `—` when absent, JSON for lists and objects, cut at `limit`."""
+    """A value as text: `—` when absent, JSON for lists and objects, cut at `limit` characters."""
     if value is None:
         return ABSENT
     if isinstance(value, bool):
@@ -48,7 +48,6 @@ def value_text(value: Any, limit: int = 60) -> str:
         text = json.dumps(value, sort_keys=True, ensure_ascii=False)
     else:
         text = str(value)
-    text = " ".join(text.splitlines()) if "\n" in text else text
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -17,6 +17,7 @@ def render_text(result: DiffResult) -> RenderableType:
     """A rich renderable of the diff; unchanged items are not shown."""
     parts: list[RenderableType] = [Text(headline(result), style="bold")]
     for section in result.sections:
+        parts.append(Text(""))
         parts.append(_section_table(section, [c for c in result.changes if c.section == section]))
     return Group(*parts)
 
