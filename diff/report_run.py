@@ -47,10 +47,16 @@ def render_run(page: Page, doc: dict, links: Links) -> None:
     row.update(links.run(info.get("experiment_id", ""), info.get("run_id", "")))
     page.dict_table(row, "Info", 2)
     page.dict_table(_shown_dict(run.get("params") or {}), "Params", 2, columns=("Param", "Value"))
-    metrics = {k: (m.get("value") if isinstance(m, dict) else m) for k, m in (run.get("metrics") or {}).items()}
+    metrics = {k: metric_value(m) for k, m in (run.get("metrics") or {}).items()}
     page.dict_table(metrics, "Metrics", 2, columns=("Metric", "Value"))
     _inputs(page, run.get("dataset_inputs") or [])
     _run_tags(page, run.get("tags") or {})
+
+
+def metric_value(metric) -> object:
+    """A metric's latest value; NaN and infinities (stored as words) shown as Python prints them."""
+    value = metric.get("value") if isinstance(metric, dict) else metric
+    return float(value) if value in ("NaN", "Infinity", "-Infinity") else value
 
 
 def _inputs(page: Page, dataset_inputs: list) -> None:
@@ -60,9 +66,8 @@ def _inputs(page: Page, dataset_inputs: list) -> None:
         tags = item.get("tags") or {}
         profile = explode(item.get("profile"))
         details = {
-            "name": item.get("name"), "digest": item.get("digest"),
-            "context": tags.get("mlflow.data.context"), "source_type": item.get("source_type"),
-            "source": shown(item.get("source")),
+            "name": item.get("name"), "digest": item.get("digest"), "source_type": item.get("source_type"),
+            "source": shown(item.get("source")), "context": tags.get("mlflow.data.context"),
         }
         if isinstance(profile, dict):
             details.update({f"profile_{k}": v for k, v in profile.items()})

@@ -30,8 +30,21 @@ LOG_MODEL_HISTORY_TAG = "mlflow.log-model.history"
 def import_report(path: Path) -> dict:
     """The snap snapshot document of one mlflow-reports report.json file."""
     data, raw = _read(path)
-    report_manifest = data["manifest"]
-    unavailable: dict[str, str] = {}
+    try:
+        doc = _document(data, path, raw)
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        raise ImportFailed(f"{path} has an mlflow-reports layout snap does not know ({type(exc).__name__}: {exc}); "
+                           "report it with the file attached") from None
+    return seal(doc, _captured_at(data["manifest"], doc["model_version"]))
+
+
+def _document(data: dict, path: Path, raw: bytes) -> dict:
+    unavailable: dict[str, str] = {
+        "logged_model": "mlflow-reports archives predate MLflow 3 logged models",
+        "artifacts.run": "mlflow-reports archives do not list the run's artifacts",
+    }
+    for name in ("requirements", "conda", "python_env"):
+        unavailable[f"environment.{name}"] = "mlflow-reports archives do not include the model's environment files"
     doc = {
         "schema_version": SCHEMA_VERSION,
         "manifest": _manifest(data, path, raw),
@@ -42,17 +55,13 @@ def import_report(path: Path) -> dict:
         "experiment": _experiment(data.get("experiment"), unavailable),
         "mlmodel": _mlmodel(data, unavailable),
         "environment": {"requirements": None, "conda": None, "python_env": None},
-        "artifacts": {"model": _model_tree(data, report_manifest), "run": None},
+        "artifacts": {"model": _model_tree(data, data["manifest"]), "run": None},
         "permissions": _permissions(data, unavailable),
     }
-    unavailable["logged_model"] = "mlflow-reports archives predate MLflow 3 logged models"
-    unavailable["artifacts.run"] = "mlflow-reports archives do not list the run's artifacts"
-    for name in ("requirements", "conda", "python_env"):
-        unavailable[f"environment.{name}"] = "mlflow-reports archives do not include the model's environment files"
     if doc["artifacts"]["model"] is None:
         unavailable["artifacts.model"] = "this mlflow-reports archive does not list the model's files"
     doc["unavailable"] = dict(sorted(unavailable.items()))
-    return seal(doc, _captured_at(report_manifest, doc["model_version"]))
+    return doc
 
 
 def import_files(files: list[Path], store, output) -> Iterator[str]:
@@ -188,15 +197,30 @@ def _run(run: dict | None, unavailable: dict) -> dict | None:
         return None
     data = run.get("data") or {}
     metrics = {}
-    for m in data.get("metrics") or []:
-        metrics[str(m["key"])] = {"value": m.get("value"), "step": m.get("step", 0), "timestamp": m.get("timestamp")}
+    for key, m in _pairs(data.get("metrics"), whole=True):
+        m = m if isinstance(m, dict) else {"value": m}
+        metrics[key] = {"value": _number(m.get("value")), "step": m.get("step", 0), "timestamp": m.get("timestamp")}
     return {
         "info": run_info(run["info"]),
-        "params": {str(p["key"]): mlflow_string(p.get("value")) for p in data.get("params") or []},
+        "params": {key: mlflow_string(value) for key, value in _pairs(data.get("params"))},
         "metrics": dict(sorted(metrics.items())),
         "tags": restore_tags(data.get("tags")),
         "dataset_inputs": restore_dataset_inputs((run.get("inputs") or {}).get("dataset_inputs")),
     }
+
+
+def _pairs(items, whole: bool = False) -> list[tuple[str, object]]:
+    """(key, value) from a `{key: value}` object or a `[{"key", "value", ...}]` list (whole item if asked)."""
+    if isinstance(items, dict):
+        return [(str(k), v) for k, v in items.items()]
+    return [(str(i["key"]), i if whole else i.get("value")) for i in items or [] if isinstance(i, dict)]
+
+
+def _number(value):
+    """Metric values are numbers; JSON cannot hold NaN or infinities, so those stay as MLflow's words."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return mlflow_string(value)
+    return value
 
 
 def _experiment(experiment: dict | None, unavailable: dict) -> dict | None:
@@ -213,6 +237,8 @@ def _experiment(experiment: dict | None, unavailable: dict) -> dict | None:
 def _mlmodel(data: dict, unavailable: dict) -> dict:
     parsed = {k: v for k, v in data["mlflow_model"].items()
               if k not in ("artifacts", "model_flavor", "model_size_bytes")}
+    if isinstance(parsed.get("signature"), dict):
+        parsed["signature"] = {k: (json.loads(v) if isinstance(v, str) else v) for k, v in parsed["signature"].items()}
     unavailable["mlmodel.raw"] = "mlflow-reports archives hold the parsed MLmodel, not its text"
     mlmodel = {"raw": None, "parsed": parsed}
     fs = data.get("mlflow_model_raw")

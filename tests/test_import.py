@@ -146,3 +146,20 @@ def test_cli_import_then_report(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "|max_depth|3|" in result.stdout and "|flag|True|" in result.stdout
     assert "|_web_ui_link|https://x.cloud.databricks.com#mlflow/models/Churn/versions/2|" in result.stdout
+
+
+def test_nan_metric_survives_import_and_renders_like_mlflow_reports(tmp_path):
+    report = small_report()
+    report["run"]["data"]["metrics"].append({"key": "loss", "value": float("nan"), "step": 0, "timestamp": 6})
+    out = tmp_path / "s.json"
+    list(import_files([write_json(tmp_path, report)], None, out))
+    doc = load_snapshot(out)
+    assert doc["run"]["metrics"]["loss"]["value"] == "NaN"
+    assert "|loss|nan|" in render_report(doc)
+
+
+def test_unexpected_layout_is_refused_with_one_message(tmp_path):
+    report = small_report()
+    report["model_version"]["tags"] = "not an object"
+    with pytest.raises(ImportFailed, match="layout snap does not know"):
+        import_report(write_json(tmp_path, report))
