@@ -44,6 +44,8 @@ def value_text(value: Any, limit: int = 60) -> str:
         return ABSENT
     if isinstance(value, bool):
         text = "true" if value else "false"
+    elif isinstance(value, float):
+        text = f"{value:.10g}"  # full precision stays in JSON
     elif isinstance(value, (dict, list)):
         text = json.dumps(value, sort_keys=True, ensure_ascii=False)
     else:

@@ -62,6 +62,8 @@ DEFAULT_IGNORES = (
     "mlmodel.parsed.model_uuid",
     "mlmodel.parsed.model_id",
     "mlmodel.parsed.utc_time_created",
+    "mlmodel.parsed.artifact_path",  # MLflow 3 writes the model's absolute location here
+    "logged_model.tags.mlflow.modelVersions",  # the registry's versions of this logged model
 )
 
 

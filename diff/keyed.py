@@ -86,8 +86,15 @@ def compare_tags(left: dict, right: dict, options: DiffOptions) -> list[Change]:
 
 
 def compare_params(left: dict, right: dict, options: DiffOptions) -> list[Change]:
-    return [c for p in PARAM_MAPS
-            for c in compare_maps("params", p, as_map(get(left, p)), as_map(get(right, p)), with_delta=True)]
+    return _without_echoes([c for p in PARAM_MAPS for c in
+                            compare_maps("params", p, as_map(get(left, p)), as_map(get(right, p)), with_delta=True)])
+
+
+def _without_echoes(changes: list[Change]) -> list[Change]:
+    """MLflow 3 copies a run's params and metrics to its logged model: report each move once, on the run."""
+    on_run = {(c.path.split(".", 2)[2], c.kind, c.old, c.new) for c in changes if c.path.startswith("run.")}
+    return [c for c in changes
+            if not (c.path.startswith("logged_model.") and (c.path.split(".", 2)[2], c.kind, c.old, c.new) in on_run)]
 
 
 def compare_aliases(left: dict, right: dict, options: DiffOptions) -> list[Change]:
@@ -129,7 +136,7 @@ def compare_metrics(left: dict, right: dict, options: DiffOptions) -> list[Chang
             if change.kind == CHANGED and _tolerated(change, options):
                 change = Change(**{**change.__dict__, "detail": "within tolerance"})
             out.append(change)
-    return out
+    return _without_echoes(out)
 
 
 def _run_metrics(doc: dict) -> dict:

@@ -25,8 +25,11 @@ def render_text(result: DiffResult) -> RenderableType:
 def _section_table(section: str, changes: list[Change]) -> Table:
     table = Table(title=f"{section} ({len(changes)})", title_justify="left", title_style="bold",
                   box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    for name in ("path", "change", "old", "new", "note"):
-        table.add_column(name, overflow="fold")
+    widest = max(len(display_path(c)) for c in changes)
+    table.add_column("path", overflow="fold", min_width=min(widest, 32))
+    table.add_column("change", no_wrap=True)
+    for name in ("old", "new", "note"):
+        table.add_column(name, overflow="fold", max_width=28)
     for change in changes:
         style = _KIND_STYLE.get(change.kind, "")
         table.add_row(

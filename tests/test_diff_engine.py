@@ -404,3 +404,14 @@ def test_default_ignores_are_documented():
     doc = (Path(__file__).parent.parent / "docs" / "diff.md").read_text(encoding="utf-8")
     missing = [glob for glob in DEFAULT_IGNORES if f"`{glob}`" not in doc]
     assert missing == []
+
+
+def test_logged_model_echoes_of_run_params_and_metrics_are_reported_once():
+    left, right = make_doc("2"), make_doc("3")
+    for doc, lr, auc in ((left, "0.1", 0.9), (right, "0.2", 0.95)):
+        doc["logged_model"] = {"params": {"lr": lr, "only_model": lr},
+                               "metrics": [{"key": "auc", "value": auc, "step": 0}], "tags": {}}
+    right["run"]["params"]["lr"] = "0.2"
+    right["run"]["metrics"]["auc"]["value"] = 0.95
+    got = [c.path for c in changes_of(left, right) if c.section in ("params", "metrics")]
+    assert got == ["logged_model.params.only_model", "run.params.lr", "run.metrics.auc"]
