@@ -9,7 +9,13 @@ from diff.report_values import Links, fmt_iso, fmt_millis, primitives
 
 LOGGED_MODEL_ORDER = (
     "model_id", "name", "experiment_id", "source_run_id", "status", "status_message", "model_type",
-    "artifact_uri", "creation_timestamp_ms", "last_updated_timestamp_ms",
+    "artifact_uri", "artifact_location", "creation_timestamp_ms", "last_updated_timestamp_ms",
+    "creation_timestamp", "last_updated_timestamp",
+)
+# REST names (…_ms) and the Python client's names, as a capture may hold either.
+_LOGGED_MODEL_TIMES = (
+    ("creation_timestamp_ms", "_creation_timestamp"), ("last_updated_timestamp_ms", "_last_updated_timestamp"),
+    ("creation_timestamp", "_creation_timestamp"), ("last_updated_timestamp", "_last_updated_timestamp"),
 )
 
 
@@ -63,15 +69,16 @@ def _logged_model(page: Page, doc: dict, links: Links) -> None:
         note_unavailable(page, doc, "logged_model")
         return
     row = primitives(logged, LOGGED_MODEL_ORDER)
-    for key in ("creation_timestamp_ms", "last_updated_timestamp_ms"):
+    for key, label in _LOGGED_MODEL_TIMES:
         text = fmt_millis(logged.get(key))
-        if text:
-            row[f"_{key[:-3]}"] = text
+        if text and label not in row:
+            row[label] = text
     row.update(links.logged_model(logged.get("experiment_id"), logged.get("model_id", "")))
     page.dict_table(row, "Details", 2)
     page.dict_table(logged.get("params") or {}, "Params", 2, columns=("Param", "Value"))
+    metrics = logged.get("metrics") if isinstance(logged.get("metrics"), list) else []
     metric_rows = [[m.get("key"), m.get("value"), m.get("step"), m.get("dataset_name")]
-                   for m in logged.get("metrics") or [] if isinstance(m, dict)]
+                   for m in metrics if isinstance(m, dict)]
     page.header(2, "Metrics")
     page.table(("Metric", "Value", "Step", "Dataset"), metric_rows) if metric_rows else page.line(NONE_FOUND)
     page.dict_table(logged.get("tags") or {}, "Tags", 2, columns=("Key", "Value"))

@@ -84,7 +84,9 @@ def model_uris(doc: dict, mlmodel: dict) -> dict:
         "reg_model_download_uri": mv.get("download_uri"),
         "run_model_download_uri": run_model_download_uri(doc),
     }
-    model_id = mv.get("model_id") or mlmodel.get("model_id")
+    source = str(mv.get("source") or "")
+    from_source = source[len("models:/"):] if source.startswith("models:/m-") else None
+    model_id = mv.get("model_id") or mlmodel.get("model_id") or from_source
     if model_id:  # MLflow 3: the model lives outside the run, as a logged model
         uris["logged_model_uri"] = f"models:/{model_id}"
     return uris

@@ -76,6 +76,9 @@ def _inputs(page: Page, dataset_inputs: list) -> None:
         page.dict_table({k: v for k, v in details.items() if v is not None}, "Dataset Info", 4)
         schema = explode(item.get("schema"))
         colspec = schema.get("mlflow_colspec") if isinstance(schema, dict) else None
+        if colspec is None and isinstance(schema, dict):  # tensor datasets: features/targets specs
+            page.dict_table(schema, "Schema", 4)
+            continue
         rows = [[c.get("name"), c.get("type")] for c in colspec or [] if isinstance(c, dict)]
         page.rows_table(("Column", "Type"), rows, "Schema", 4)
 

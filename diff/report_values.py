@@ -143,8 +143,8 @@ def model_uri(doc: dict) -> str:
 def run_model_download_uri(doc: dict) -> str | None:
     """Where the model's files live under its run (MLflow 3: the logged model's location)."""
     logged = doc.get("logged_model") or {}
-    if logged.get("artifact_uri"):
-        return logged["artifact_uri"]
+    if logged.get("artifact_uri") or logged.get("artifact_location"):
+        return logged.get("artifact_uri") or logged.get("artifact_location")
     info = (doc.get("run") or {}).get("info") or {}
     path = ((doc.get("mlmodel") or {}).get("parsed") or {}).get("artifact_path")
     if path and ("://" in path or path.startswith("/")):
