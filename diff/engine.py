@@ -28,7 +28,8 @@ AREAS = (
     ("requirements", requirements.compare_requirements, (
         "environment.*.packages", "environment.*.conda_packages", "environment.*.python",
         "environment.*.parsed.dependencies", "environment.*.parsed.python")),
-    ("artifacts", listings.compare_artifacts, ("artifacts.*.files", "artifacts.*.total_size", "artifacts.*.file_count")),
+    ("artifacts", listings.compare_artifacts,
+     ("artifacts.*.files", "artifacts.*.total_size", "artifacts.*.file_count")),
     ("datasets", listings.compare_datasets, (listings.DATASETS,)),
     ("permissions", listings.compare_permissions, ("permissions.*.grants",)),
 )

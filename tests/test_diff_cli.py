@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from snapshot.cli import app
+from snapshot.document import seal
 from snapshot.io import write_snapshot
 from snapshot.store import file_stem, snapshot_dir
 from test_diff_engine import make_doc
@@ -62,7 +63,7 @@ def test_same_version_exits_0(store, tmp_path):
     later = changed_v3()
     later["manifest"]["requested_uri"] = "models:/Churn@champion"
     a = write_snapshot(changed_v3(), tmp_path / "a.json")
-    b = write_snapshot(__import__("snapshot.document", fromlist=["seal"]).seal(later, T2), tmp_path / "b.parquet")
+    b = write_snapshot(seal(later, T2), tmp_path / "b.parquet")
     code, out, _ = run("diff", str(a), str(b), "--format", "md")
     assert (code, out) == (0, f"## Churn v3 ({T1} → {T2})\n\nno changes\n")
 
@@ -146,10 +147,10 @@ def history(store) -> Path:
     second["registered_model"]["aliases"] = {"champion": "3"}
     second["model_version"]["aliases"] = ["champion"]
     second["model_version"]["tags"]["validated"] = "true"
-    store_doc(store, __import__("snapshot.document", fromlist=["seal"]).seal(second, T2))
+    store_doc(store, seal(second, T2))
     third = json.loads(json.dumps(second))
     third["permissions"]["registered_model"]["grants"].append({"principal": "user:bob", "permission": "EDIT", "inherited": False})
-    store_doc(store, __import__("snapshot.document", fromlist=["seal"]).seal(third, "2026-11-29T08:00:00.000000Z"), ".parquet")
+    store_doc(store, seal(third, "2026-11-29T08:00:00.000000Z"), ".parquet")
     return store
 
 
