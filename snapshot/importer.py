@@ -169,7 +169,7 @@ def _model_version(data: dict, unavailable: dict) -> dict:
     if isinstance(aliases, list):
         mv["aliases"] = sorted(str(a) for a in aliases)
     else:
-        mv["aliases"] = None
+        mv["aliases"] = []
         unavailable["model_version.aliases"] = "mlflow-reports archives do not record aliases"
     uris = data["manifest"].get("model_uris") or {}
     mv["download_uri"] = uris.get("reg_model_download_uri") or data["model_version"].get("_reg_model_download_uri")
@@ -186,7 +186,7 @@ def _registered_model(rm: dict | None, unavailable: dict) -> dict | None:
     if isinstance(aliases, list):
         out["aliases"] = {a["alias"]: str(a["version"]) for a in aliases if isinstance(a, dict) and "alias" in a}
     else:
-        out["aliases"] = None
+        out["aliases"] = {}
         unavailable["registered_model.aliases"] = "mlflow-reports archives do not record aliases"
     return out
 

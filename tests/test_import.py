@@ -12,7 +12,7 @@ from snapshot.document import content_hash, dumps
 from snapshot.errors import ImportFailed
 from snapshot.importer import import_files, import_report
 from snapshot.io import load_snapshot
-from test_report import COMPARE, SEED, SHARED, compare_score, snap
+from test_report import COMPARE, FIXTURE, SEED, SHARED, compare_score, snap
 
 PAIRS = SHARED / "reference" / "reports"
 PAIR_NAMES = sorted(p.name for p in PAIRS.iterdir()) if PAIRS.is_dir() else []
@@ -163,3 +163,13 @@ def test_unexpected_layout_is_refused_with_one_message(tmp_path):
     report["model_version"]["tags"] = "not an object"
     with pytest.raises(ImportFailed, match="layout snap does not know"):
         import_report(write_json(tmp_path, report))
+
+
+def test_imported_snapshots_follow_the_json_schema(tmp_path):
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((Path(__file__).resolve().parents[1] / "snapshot" / "schema.json").read_text())
+    docs = [import_report(write_json(tmp_path, small_report())), load_snapshot(FIXTURE)]
+    docs += [import_report(PAIRS / name / "report.json") for name in PAIR_NAMES]
+    for doc in docs:
+        errors = [f"{list(e.path)}: {e.message}" for e in jsonschema.Draft202012Validator(schema).iter_errors(doc)]
+        assert errors == []
