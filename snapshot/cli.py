@@ -134,18 +134,18 @@ def import_(
 @app.command("diff")
 @handles_errors(error_code=2)
 def diff_(
-    left: str = typer.Argument(..., help="snapshot file, store reference (v5, Churn/5, Churn@champion) or models:/ URI"),
-    right: str = typer.Argument(..., help="the same kinds as LEFT"),
+    left: str = typer.Argument(..., metavar="LEFT", help="snapshot file, store reference (v5, Churn/5, Churn@champion) or models:/ URI"),
+    right: str = typer.Argument(..., metavar="RIGHT", help="the same kinds as LEFT"),
     store: Optional[Path] = StoreDir,
     model: Optional[str] = ModelName,
     tracking_uri: Optional[str] = TrackingUri,
     registry_uri: Optional[str] = RegistryUri,
-    fmt: str = typer.Option("text", "--format", help="text, md or json"),
-    tolerance: List[str] = typer.Option(None, "--tolerance", help="METRIC=NUMBER or METRIC=NUMBER%: smaller moves do not count (repeatable)"),
-    ignore: List[str] = typer.Option(None, "--ignore", help="also ignore paths matching this glob, e.g. 'run.tags.mlflow.*' (repeatable)"),
+    fmt: str = typer.Option("text", "--format", metavar="FORMAT", help="text, md or json"),
+    tolerance: List[str] = typer.Option(None, "--tolerance", metavar="METRIC=N[%]", help="METRIC=NUMBER or METRIC=NUMBER%: smaller moves do not count (repeatable)"),
+    ignore: List[str] = typer.Option(None, "--ignore", metavar="GLOB", help="also ignore paths matching this glob, e.g. 'run.tags.mlflow.*' (repeatable)"),
     no_default_ignores: bool = typer.Option(False, "--no-default-ignores", help="also compare capture times, hashes, ids (see docs/diff.md)"),
-    only: List[str] = typer.Option(None, "--only", help="compare only this section (repeatable)"),
-    fail_on: List[str] = typer.Option(None, "--fail-on", help="exit 1 only for changes in this section, or 'breaking' (repeatable)"),
+    only: List[str] = typer.Option(None, "--only", metavar="SECTION", help="compare only this section (repeatable)"),
+    fail_on: List[str] = typer.Option(None, "--fail-on", metavar="SECTION", help="exit 1 only for changes in this section, or 'breaking' (repeatable)"),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="write the diff here instead of stdout"),
 ) -> None:
     """Compare two model versions or snapshots, offline. Exit 0: no changes, 1: changes, 2: error.
@@ -182,7 +182,7 @@ def diff_(
 @app.command("log")
 @handles_errors()
 def log(
-    ref: str = typer.Argument(..., help="store reference of one version: Churn/5, v5 or Churn@champion"),
+    ref: str = typer.Argument(..., metavar="REF", help="store reference of one version: Churn/5, v5 or Churn@champion"),
     store: Optional[Path] = StoreDir,
     model: Optional[str] = ModelName,
     fmt: str = typer.Option("text", "--format", help="text, md or json"),
