@@ -32,7 +32,7 @@ def _section(section: str, changes: list[Change]) -> list[str]:
 
 
 def _row(change: Change) -> str:
-    cells = [_code(display_path(change)), change.kind, escape(old_text(change, 80)),
+    cells = [code_cell(display_path(change)), change.kind, escape(old_text(change, 80)),
              escape(new_text(change, 80)), escape(note(change))]
     if change.breaking:
         cells[4] = f"**{cells[4]}**"
@@ -47,7 +47,8 @@ def escape(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\n", "<br>")
 
 
-def _code(text: str) -> str:
+def code_cell(text: str) -> str:
+    """A path as inline code in a table cell."""
     if "`" in text or "\n" in text:
         return escape(text)
     return "`" + text.replace("|", "\\|") + "`"

@@ -14,7 +14,7 @@ from diff.describe import new_text, note, old_text
 from diff.engine import diff_snapshots
 from diff.render import check_format
 from diff.render_json import DIFF_SCHEMA_VERSION
-from diff.render_markdown import escape
+from diff.render_markdown import code_cell, escape
 from snapshot.io import load_snapshot
 from snapshot.store import list_entries, resolve_ref
 
@@ -79,7 +79,8 @@ def _rich(timeline: Timeline) -> RenderableType:
         parts.append(Text(f"{step.captured_at}  {_summary(step, i == 0)}"))
         for c in step.changes:
             extra = f"  ({note(c)})" if note(c) else ""
-            parts.append(Text(f"    {c.section}: {c.path} {c.kind}: {old_text(c)} → {new_text(c)}{extra}"))
+            line = f"    {c.section}: {c.path} {c.kind}: {old_text(c)} → {new_text(c)}{extra}"
+            parts.append(Text(line.replace("\n", " ↵ ")))
     return Group(*parts)
 
 
@@ -89,7 +90,7 @@ def _markdown(timeline: Timeline) -> str:
         lines += [f"### {escape(step.captured_at)}: {_summary(step, i == 0)}", ""]
         if step.changes:
             lines += ["| section | path | change | old | new |", "|---|---|---|---|---|"]
-            lines += [f"| {c.section} | {escape(c.path)} | {c.kind} | {escape(old_text(c, 80))} "
+            lines += [f"| {c.section} | {code_cell(c.path)} | {c.kind} | {escape(old_text(c, 80))} "
                       f"| {escape(new_text(c, 80))} |" for c in step.changes]
             lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -178,7 +178,7 @@ def test_log_text_and_md(history):
     assert lines[2] == f"{T2}  2 changes"
     assert "champion" in lines[3] and "v1 → v3" in lines[3]
     code, out, _ = run("log", "Churn@champion", "--store", str(history), "--format", "md")
-    assert "| permissions | permissions.registered\\_model.grants.user:bob | added | — | EDIT |" in out
+    assert "| permissions | `permissions.registered_model.grants.user:bob` | added | — | EDIT |" in out
 
 
 def test_log_unknown_version(history):
