@@ -9,11 +9,9 @@ imports mlflow: snapshots can come from any model on any server.
 from __future__ import annotations
 
 from diff import keyed, listings, requirements, signature
-from diff.changes import SECTIONS, Change, DiffOptions, DiffResult, Side
+from diff.changes import SECTIONS, WITHIN_TOLERANCE, Change, DiffOptions, DiffResult, Side
 from diff.generic import compare_generic
 from diff.ignores import active_ignores, matches
-
-WITHIN_TOLERANCE = "within tolerance"
 
 # (section, compare function, the snapshot paths it covers: globs, like ignores)
 AREAS = (

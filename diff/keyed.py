@@ -5,7 +5,7 @@ from __future__ import annotations
 from fnmatch import fnmatchcase
 from typing import Any
 
-from diff.changes import ADDED, CHANGED, MOVED, REMOVED, Change, DiffOptions
+from diff.changes import ADDED, CHANGED, MOVED, REMOVED, WITHIN_TOLERANCE, Change, DiffOptions
 
 STATUS_FIELDS = (
     "model_version.status", "model_version.status_message", "model_version.current_stage",
@@ -134,7 +134,7 @@ def compare_metrics(left: dict, right: dict, options: DiffOptions) -> list[Chang
     for prefix, read in (("run.metrics", _run_metrics), ("logged_model.metrics", _model_metrics)):
         for change in compare_maps("metrics", prefix, read(left), read(right), with_delta=True):
             if change.kind == CHANGED and _tolerated(change, options):
-                change = Change(**{**change.__dict__, "detail": "within tolerance"})
+                change = Change(**{**change.__dict__, "detail": WITHIN_TOLERANCE})
             out.append(change)
     return _without_echoes(out)
 
