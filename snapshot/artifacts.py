@@ -42,8 +42,26 @@ def read_files(uri: str, names: list[str], tracking_uri: str, registry_uri: str,
     """The text of the named small files under `uri`, fetched concurrently."""
     repo = _repo(uri, tracking_uri, registry_uri)
     with tempfile.TemporaryDirectory(prefix="snap-") as tmp:
-        futures = {name: pool.submit(repo.download_artifacts, name, tmp) for name in names}
+        futures = {name: pool.submit(_download_listed_file, repo, name, tmp) for name in names}
         return {name: Path(f.result()).read_text(encoding="utf-8") for name, f in futures.items()}
+
+
+def _download_listed_file(repo, name: str, tmp: str) -> str:
+    """Download a file the listing showed is a file.
+
+    `download_artifacts` first lists `name` to learn whether it is a directory:
+    one more request per file. Through MLflow's artifact proxy (HttpArtifactRepository)
+    the listing already told us, so fetch the file directly; other stores go the
+    general way.
+    """
+    from mlflow.store.artifact.http_artifact_repo import HttpArtifactRepository
+
+    if isinstance(repo, HttpArtifactRepository):  # also MlflowArtifactsRepository (mlflow-artifacts:/)
+        local = Path(tmp) / name
+        local.parent.mkdir(parents=True, exist_ok=True)
+        repo._download_file(name, str(local))
+        return str(local)
+    return repo.download_artifacts(name, tmp)
 
 
 def add_checksums(tree: dict, uri: str, limit: int, tracking_uri: str, registry_uri: str,

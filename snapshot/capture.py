@@ -45,7 +45,8 @@ def capture_version(conn: Connection, name: str, version: str, requested_uri: st
 
     `prefetched` lets a batch capture hand in what it already fetched with search
     APIs, in the REST shape (`to_dict`): `model_version`, `registered_model`,
-    `download_uri`, `run`, `experiment`, `logged_model`, or `model_files` (the
+    `download_uri`, `run`, `experiment`, `logged_model`, `permissions` (the
+    `(section, reason)` pair capture_permissions returns), or `model_files` (the
     (mlmodel, environment, artifact tree) of an earlier snapshot of the same
     immutable model source). Whatever is missing is fetched.
     """
@@ -201,8 +202,11 @@ class _Capture:
         from snapshot.permissions import capture_permissions
 
         experiment_id = (experiment or {}).get("experiment_id")
-        section, reason = capture_permissions(self.conn.tracking_uri, self.conn.server_kind, self.name,
-                                              experiment_id, self.conn.is_unity_catalog)
+        if "permissions" in self.prefetched:  # (section, reason), fetched once per model by a batch
+            section, reason = self.prefetched["permissions"]
+        else:
+            section, reason = capture_permissions(self.conn.tracking_uri, self.conn.server_kind, self.name,
+                                                  experiment_id, self.conn.is_unity_catalog)
         if reason:
             self.unavailable["permissions"] = reason
         return section

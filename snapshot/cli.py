@@ -65,17 +65,55 @@ def capture(
     metric_history: bool = typer.Option(False, "--metric-history", help="also capture every metric's full history"),
     checksums: bool = typer.Option(False, "--checksums", help="add sha256 of model files up to --checksum-limit bytes"),
     checksum_limit: int = typer.Option(50_000_000, "--checksum-limit", help="largest file to checksum, in bytes"),
+    all_models: bool = typer.Option(False, "--all", help="capture every version of every registered model"),
+    filter_string: Optional[str] = typer.Option(None, "--filter", help="with --all: an MLflow search filter, e.g. \"name LIKE 'fraud%'\""),
+    workers: int = typer.Option(8, "--workers", help="versions captured at once by whole-model and --all captures (at most 32)"),
+    resume: bool = typer.Option(True, "--resume/--no-resume", help="finish an interrupted whole-model or --all capture"),
 ) -> None:
     """Capture model versions from an MLflow registry into snapshots.
 
+    Whole models (models:/NAME) and --all are captured in batches, skip versions
+    whose snapshot is unchanged, and resume when interrupted. Exit code 7 when
+    some versions failed (the others are captured).
+
     Example: snap capture models:/Churn/6 --tracking-uri http://127.0.0.1:5000
+
+    Example: snap capture --all --filter "name LIKE 'fraud%'" --workers 8
     """
     from snapshot.capture import CaptureOptions  # imports mlflow
-    from snapshot.writer import capture_to_files
+    from snapshot.writer import capture_to_files, wants_batch
 
     options = CaptureOptions(metric_history=metric_history, checksums=checksums, checksum_limit=checksum_limit)
+    if output is None and wants_batch(uris or [], all_models):
+        _capture_batch(uris or [], all_models, filter_string, tracking_uri, registry_uri, store, fmt, options,
+                       workers, resume)
+        return
+    if all_models:
+        _fail("-o writes one snapshot; --all needs a store (drop -o)", 2)
     for line in capture_to_files(uris or [], tracking_uri, registry_uri, store, output, fmt, options):
         typer.echo(line)
+
+
+def _capture_batch(uris, all_models, filter_string, tracking_uri, registry_uri, store, fmt, options,
+                   workers, resume) -> None:
+    from snapshot.errors import EXIT_PARTIAL
+    from snapshot.progress import progress_for_terminal, render_summary
+    from snapshot.writer import capture_batch
+
+    progress = progress_for_terminal(typer.echo)
+    try:
+        result = capture_batch(uris, all_models, filter_string, tracking_uri, registry_uri, store, fmt,
+                               options, workers, progress, resume)
+    finally:
+        progress.close()
+    for line in render_summary(result):
+        typer.echo(line)
+    if result.interrupted:
+        typer.echo(f"Interrupted: finished snapshots are kept. Run the same command again to resume "
+                   f"(journal {result.journal}).", err=True)
+        raise typer.Exit(130)
+    if result.failed:
+        raise typer.Exit(EXIT_PARTIAL)
 
 
 @app.command("list")

@@ -34,15 +34,29 @@ def resolve_versions(conn: Connection, uri: str) -> list[tuple[str, str]]:
 
 def all_versions(conn: Connection, name: str) -> list[str]:
     """Every version number of a model, from paged search_model_versions."""
+    return [str(mv.version) for mv in search_versions(conn, name)]
+
+
+def search_versions(conn: Connection, name: str) -> list:
+    """Every ModelVersion of a model, from paged search_model_versions.
+
+    In MLflow 3.17 these carry tags but not aliases (the registered model's alias
+    map has them); every other field equals get_model_version's.
+    """
     escaped = name.replace("'", "\\'")
     versions, token = [], None
     with mlflow_errors(f"model {name}"):
         while True:
             page = conn.client.search_model_versions(f"name='{escaped}'", max_results=PAGE, page_token=token)
-            versions.extend(str(mv.version) for mv in page)
+            versions.extend(page)
             token = page.token
             if not token:
                 return versions
+
+
+def is_whole_model(uri: str) -> bool:
+    """True for `models:/NAME` (every version), which batch capture handles."""
+    return parse_model_uri(uri).every_version
 
 
 def _model_must_exist(conn: Connection, name: str) -> None:
