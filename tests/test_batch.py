@@ -1,0 +1,188 @@
+"""Batch capture (#5): whole models and --all, against the real MLflow server the suite starts.
+
+The models here are logged by MLflow's own client (bench/populate.py); nothing is mocked.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.populate import populate_model  # noqa: E402
+from snapshot.batch import dedupe_key  # noqa: E402
+from snapshot.capture import CaptureOptions, capture_version  # noqa: E402
+from snapshot.cli import app  # noqa: E402
+from snapshot.connection import connect  # noqa: E402
+from snapshot.errors import EXIT_PARTIAL  # noqa: E402
+from snapshot.io import load_snapshot  # noqa: E402
+from snapshot.journal import DIRNAME  # noqa: E402
+from snapshot.progress import PlainProgress  # noqa: E402
+from snapshot.store import list_entries  # noqa: E402
+from snapshot.writer import capture_batch  # noqa: E402
+
+pytestmark = pytest.mark.server
+SIZES = {"params": 4, "metrics": 4, "tags": 4, "workers": 4}
+
+
+@pytest.fixture(scope="module")
+def batch_registry(mlflow_server):
+    """BatchA (5 versions + a 6th registered from v1's logged model), BatchB (2), Other (1)."""
+    from mlflow import MlflowClient
+
+    a = populate_model(mlflow_server, "BatchA", 5, **SIZES)
+    client = MlflowClient(mlflow_server, registry_uri=mlflow_server)
+    v1 = client.get_model_version("BatchA", a["versions"][0])
+    model_id = v1.source.split("/")[-1]
+    shared = client.create_model_version("BatchA", v1.source, run_id=v1.run_id, model_id=model_id)
+    client.set_model_version_tag("BatchA", shared.version, "note", "same logged model as v1")
+    b = populate_model(mlflow_server, "BatchB", 2, **SIZES)
+    other = populate_model(mlflow_server, "Other", 1, **SIZES)
+    return {"uri": mlflow_server, "BatchA": a["versions"] + [str(shared.version)], "BatchB": b["versions"],
+            "Other": other["versions"], "shared": (a["versions"][0], str(shared.version))}
+
+
+def run_cli(*args):
+    return CliRunner().invoke(app, ["capture", *args], catch_exceptions=False)
+
+
+def stored(store: Path) -> dict:
+    """{(model, version): [file stems]} of a store."""
+    out: dict = {}
+    for entry in list_entries(store):
+        out.setdefault((entry.model, entry.version), []).append(entry.stem)
+    return out
+
+
+def files(store: Path) -> set:
+    return {p.relative_to(store) for p in store.rglob("*") if p.is_file()}
+
+
+class Interrupting(PlainProgress):
+    """Stands for Ctrl-C: raises KeyboardInterrupt in the main thread when the second model is planned."""
+
+    def __init__(self):
+        super().__init__(lambda line: None)
+        self.models = 0
+
+    def add_versions(self, n):
+        self.models += 1
+        if self.models == 2:
+            raise KeyboardInterrupt
+
+
+def test_whole_model_capture_writes_every_version(batch_registry, tmp_path):
+    result = run_cli("models:/BatchA", "--tracking-uri", batch_registry["uri"], "--store", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    want = {("BatchA", v) for v in batch_registry["BatchA"]}
+    assert set(stored(tmp_path)) == want
+    assert all(len(stems) == 1 for stems in stored(tmp_path).values())
+    assert f"{len(want)} captured, 0 unchanged, 0 failed" in result.output
+    assert not [p for p in tmp_path.rglob("*") if p.name.startswith(".snap")]  # no temp files, no journal left
+    assert len(list(tmp_path.rglob("*.parquet"))) == len(want)
+
+
+def test_batch_snapshot_equals_single_version_snapshot(batch_registry, tmp_path):
+    run_cli("models:/BatchA", "--tracking-uri", batch_registry["uri"], "--store", str(tmp_path), "--format", "json")
+    conn = connect(batch_registry["uri"])
+    first, shared = batch_registry["shared"]
+    for entry in list_entries(tmp_path):
+        batch_doc = load_snapshot(entry.path)
+        single = capture_version(conn, "BatchA", entry.version, "models:/BatchA", CaptureOptions())
+        if "reused" in batch_doc["manifest"]:  # the second version of one logged model, within the run
+            assert entry.version == shared
+            assert dedupe_key(batch_doc) == dedupe_key(single)
+            continue
+        for doc in (batch_doc, single):
+            doc["manifest"].pop("captured_at")
+        assert batch_doc == single
+        assert batch_doc["manifest"]["content_hash"] == single["manifest"]["content_hash"]
+    assert any(e.version == first for e in list_entries(tmp_path))
+
+
+def test_all_with_filter_captures_only_matching_models(batch_registry, tmp_path):
+    result = run_cli("--all", "--filter", "name LIKE 'Batch%'", "--tracking-uri", batch_registry["uri"],
+                     "--store", str(tmp_path), "--workers", "3")
+    assert result.exit_code == 0, result.output
+    models = {model for model, _ in stored(tmp_path)}
+    assert models == {"BatchA", "BatchB"}
+    assert len(stored(tmp_path)) == len(batch_registry["BatchA"]) + len(batch_registry["BatchB"])
+
+
+def test_second_run_is_deduped_and_reuses_model_files(batch_registry, tmp_path):
+    uri, n = batch_registry["uri"], len(batch_registry["BatchA"])
+    first = capture_batch(["models:/BatchA"], False, None, uri, None, tmp_path, "both", CaptureOptions(), 4,
+                          PlainProgress(lambda line: None))
+    before = files(tmp_path)
+    second = capture_batch(["models:/BatchA"], False, None, uri, None, tmp_path, "both", CaptureOptions(), 4,
+                           PlainProgress(lambda line: None))
+    assert (first.captured, second.captured, second.unchanged, second.failed) == (n, 0, n, [])
+    assert files(tmp_path) == before
+    assert second.reused == n  # no MLmodel or environment download
+    assert second.requests <= 2 * n + 10  # per version only the run's artifact listing remains
+    assert second.requests < first.requests / 2
+
+
+def test_changed_version_gets_new_snapshot_with_reused_model_files(batch_registry, tmp_path):
+    from mlflow import MlflowClient
+
+    uri = batch_registry["uri"]
+    version = batch_registry["BatchB"][0]
+    capture_batch(["models:/BatchB"], False, None, uri, None, tmp_path, "json", CaptureOptions(), 2,
+                  PlainProgress(lambda line: None))
+    earlier = list_entries(tmp_path)[0].path
+    MlflowClient(uri, registry_uri=uri).set_model_version_tag("BatchB", version, "reviewed", "yes")
+    result = capture_batch(["models:/BatchB"], False, None, uri, None, tmp_path, "json", CaptureOptions(), 2,
+                           PlainProgress(lambda line: None))
+    assert (result.captured, result.unchanged) == (1, 1)
+    newest = [e for e in list_entries(tmp_path) if e.version == version][-1]
+    doc = load_snapshot(newest.path)
+    assert doc["model_version"]["tags"]["reviewed"] == "yes"
+    assert doc["manifest"]["reused"] == {"model_files": str(earlier)}
+    single = capture_version(connect(uri), "BatchB", version, "models:/BatchB", CaptureOptions())
+    assert dedupe_key(doc) == dedupe_key(single)
+
+
+def test_interrupted_all_resumes_without_redoing_finished_versions(batch_registry, tmp_path):
+    args = ([], True, "name LIKE 'Batch%'", batch_registry["uri"], None, tmp_path,
+            "json", CaptureOptions(), 1)
+    stopped = capture_batch(*args, Interrupting())
+    assert stopped.interrupted
+    assert stopped.journal.is_file() and stopped.journal.parent.name == DIRNAME
+    done_first = stored(tmp_path)
+    assert 0 < len(done_first) < len(batch_registry["BatchA"]) + len(batch_registry["BatchB"])
+    resumed = capture_batch(*args, PlainProgress(lambda line: None))
+    total = len(batch_registry["BatchA"]) + len(batch_registry["BatchB"])
+    assert not resumed.interrupted and resumed.failed == []
+    assert resumed.resumed == len(done_first)
+    assert resumed.captured + resumed.resumed + resumed.unchanged == total
+    assert resumed.captured >= total - len(done_first) - 1
+    assert all(len(stems) == 1 for stems in stored(tmp_path).values())  # nothing captured twice
+    assert len(stored(tmp_path)) == total
+    assert not stopped.journal.exists()
+
+
+def test_failed_versions_are_reported_and_the_others_captured(batch_registry, tmp_path):
+    a1, b = batch_registry["BatchA"][0], batch_registry["BatchB"]
+    blocked = tmp_path / "BatchB" / f"v{b[1]}"
+    blocked.parent.mkdir(parents=True)
+    blocked.write_text("a file where the version's folder should be\n")
+    result = run_cli("models:/BatchB", f"models:/BatchA/{a1}", "models:/BatchA/999", "--tracking-uri",
+                     batch_registry["uri"], "--store", str(tmp_path))
+    assert result.exit_code == EXIT_PARTIAL, result.output
+    assert set(stored(tmp_path)) == {("BatchA", a1), ("BatchB", b[0])}
+    assert "failed: BatchA v999: model version BatchA/999 does not exist" in result.output
+    assert f"failed: BatchB v{b[1]}:" in result.output
+    assert "2 captured, 0 unchanged, 2 failed" in result.output
+    assert not [p for p in tmp_path.rglob(".snap-*")]
+
+
+def test_batch_options_are_checked(batch_registry, tmp_path):
+    result = run_cli("models:/BatchA", "--filter", "name LIKE 'B%'", "--tracking-uri", batch_registry["uri"],
+                     "--store", str(tmp_path))
+    assert result.exit_code == 2
+    assert "--filter selects models for --all" in result.output
