@@ -3,6 +3,7 @@ churn model, captured into a store, then diffed."""
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import warnings
@@ -101,6 +102,8 @@ def build_registry(tracking_uri: str) -> list[str]:
 
 def run_demo(workdir: Path, say: Callable[[str], None]) -> None:
     warnings.filterwarnings("ignore")
+    logging.getLogger("mlflow").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
     workdir = workdir.resolve()
     _prepare(workdir)
@@ -122,8 +125,14 @@ def run_demo(workdir: Path, say: Callable[[str], None]) -> None:
 
 
 def _show_diff(store: Path, left: str, right: str, say: Callable[[str], None]) -> None:
-    say(f"What changed from v{left} to v{right}:  snap diff v{left} v{right} --store {store}")
-    try:
-        from diff.engine import diff_snapshots  # noqa: F401  (lands with the diff command)
-    except ImportError:
-        return
+    from rich.console import Console
+
+    from diff.changes import make_options
+    from diff.engine import diff_snapshots
+    from diff.render_text import render_text
+    from snapshot.io import load_snapshot
+    from snapshot.store import resolve_ref
+
+    say(f"\nWhat changed from v{left} to v{right} (snap diff v{left} v{right} --store {store}):\n")
+    docs = [load_snapshot(resolve_ref(store, f"{MODEL}/{v}")) for v in (left, right)]
+    Console().print(render_text(diff_snapshots(docs[0], docs[1], make_options(None, None, False, None))))
