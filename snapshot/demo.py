@@ -3,7 +3,6 @@ churn model, captured into a store, then diffed."""
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 import warnings
@@ -102,8 +101,7 @@ def build_registry(tracking_uri: str) -> list[str]:
 
 def run_demo(workdir: Path, say: Callable[[str], None]) -> None:
     warnings.filterwarnings("ignore")
-    logging.getLogger("mlflow").setLevel(logging.WARNING)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")  # read when mlflow is first imported
     os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
     workdir = workdir.resolve()
     _prepare(workdir)
