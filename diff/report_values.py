@@ -136,8 +136,12 @@ class Links:
 
 
 def model_uri(doc: dict) -> str:
+    """The URI the user asked for (version, alias, stage, latest), unless it named every version."""
     m = doc.get("manifest") or {}
-    return m.get("requested_uri") or f"models:/{m.get('model_name')}/{m.get('model_version')}"
+    requested = m.get("requested_uri")
+    if not requested or requested.rstrip("/") == f"models:/{m.get('model_name')}":
+        return f"models:/{m.get('model_name')}/{m.get('model_version')}"
+    return requested
 
 
 def run_model_download_uri(doc: dict) -> str | None:
