@@ -98,24 +98,29 @@ def _churn_frame(extra_column: bool):
 
 @contextlib.contextmanager
 def _tracking(uri: str):
-    """Point MLflow's fluent API at `uri` for the block, then restore."""
-    import mlflow
+    """Point MLflow's fluent API at `uri` for the block, then put back what was set before.
 
-    saved = {k: os.environ.get(k) for k in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")}
+    The previous values are read from MLflow's module state: `set_tracking_uri("")`
+    would mean ./mlruns, while None means "not set" (fall back to the environment).
+    """
+    import mlflow
+    from mlflow.tracking._model_registry import utils as registry_utils
+    from mlflow.tracking._tracking_service import utils as tracking_utils
+
+    saved_env = os.environ.get("MLFLOW_TRACKING_URI")
+    saved_tracking, saved_registry = tracking_utils._tracking_uri, registry_utils._registry_uri
     os.environ["MLFLOW_TRACKING_URI"] = uri
-    os.environ.pop("MLFLOW_REGISTRY_URI", None)
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
     try:
         yield
     finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        mlflow.set_tracking_uri(saved["MLFLOW_TRACKING_URI"] or "")
-        mlflow.set_registry_uri(saved["MLFLOW_REGISTRY_URI"] or "")
+        if saved_env is None:
+            os.environ.pop("MLFLOW_TRACKING_URI", None)
+        else:
+            os.environ["MLFLOW_TRACKING_URI"] = saved_env
+        mlflow.set_tracking_uri(saved_tracking)
+        mlflow.set_registry_uri(saved_registry)
 
 
 def _log_churn_version(client, experiment_id: str, version: str) -> dict:
