@@ -22,6 +22,8 @@ Store-aware:
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 import os
 import threading
 import time
@@ -32,7 +34,7 @@ from pathlib import Path
 from snapshot import http_count
 from snapshot.capture import CaptureOptions, capture_version
 from snapshot.connection import Connection, mlflow_errors
-from snapshot.document import content_hash, seal
+from snapshot.document import seal
 from snapshot.errors import SnapError
 from snapshot.io import load_snapshot
 from snapshot.journal import Journal
@@ -43,6 +45,7 @@ from snapshot.uris import redact_uri
 DEFAULT_WORKERS = 8
 MAX_WORKERS = 32
 MODEL_FILE_KEYS = ("mlmodel", "environment", "artifacts.model")
+_NOT_CONTENT = ("captured_at", "content_hash", "reused", "requested_uri")
 
 
 @dataclass
@@ -60,11 +63,10 @@ class BatchResult:
 
 
 def dedupe_key(doc: dict) -> str:
-    """The content hash of what was captured, without how it was asked for or reused."""
-    body = copy.deepcopy(doc)
-    body["manifest"].pop("reused", None)
-    body["manifest"].pop("requested_uri", None)
-    return content_hash(body)
+    """The hash of what was captured: the content hash's canonical JSON without how it was asked for or reused."""
+    manifest = {k: v for k, v in doc["manifest"].items() if k not in _NOT_CONTENT}
+    text = json.dumps({**doc, "manifest": manifest}, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def newest_snapshot(store: Path, name: str, version: str) -> Path | None:
@@ -204,12 +206,12 @@ class BatchCapture:
         reused_from = self._reuse(pre, earlier, earlier_path)
         self._add_permissions(name, pre)
         doc = capture_version(self.conn, name, version, requested_uri, self.options, pre)
-        if reused_from:
-            doc["manifest"]["reused"] = {"model_files": reused_from}
-            seal(doc, doc["manifest"]["captured_at"])
         if earlier is not None and dedupe_key(earlier) == dedupe_key(doc):
             self._remember(pre["download_uri"], doc, earlier_path)
             return "unchanged"
+        if reused_from:
+            doc["manifest"]["reused"] = {"model_files": reused_from}
+            seal(doc, doc["manifest"]["captured_at"])
         from snapshot.writer import write_to_store
 
         paths = write_to_store(doc, self.store, self.fmt)

@@ -1,0 +1,158 @@
+"""Benchmark: snap's batch capture against the naive MlflowClient loop, and offline report/diff.
+
+    .venv/bin/python bench/run.py [--versions 200] [--delay 0.05] [--workers 8]
+                                  [--memory-versions 1000] [--results bench/RESULTS.md]
+
+Starts a real `mlflow server` on 127.0.0.1 (SQLite, served artifacts) in a
+temporary directory, populates it with MLflow's client (bench/populate.py), then,
+against the server as started and through a proxy adding `--delay` seconds to
+each request, runs each as its own process (bench/peak.py: wall time, peak RSS):
+the naive loop (bench/naive.py), `snap capture models:/NAME` into an empty
+store, and the same again (unchanged registry: dedupe and reuse). Then peak memory
+of `snap capture` for `--memory-versions` versions, and the end-to-end time of
+`snap report` / `snap diff` on two large snapshots against `python -c "import mlflow"`.
+Every server it starts is stopped; all traffic stays on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+
+from bench.large import build_pair  # noqa: E402
+from bench.populate import populate_model  # noqa: E402
+from bench.servers import delaying_proxy, mlflow_server  # noqa: E402
+
+PY = sys.executable
+SNAP = [PY, "-m", "snapshot.cli"]
+SUMMARY = re.compile(r"(\d+) versions in ([\d.]+)s .*?; (\d+) requests")
+
+
+def measure(cmd: list[str]) -> dict:
+    out = subprocess.run([PY, str(HERE / "peak.py"), "--", *cmd], capture_output=True, text=True, check=True)
+    result = json.loads(out.stdout)
+    if result["returncode"] not in (0, 1):
+        raise RuntimeError(f"{' '.join(cmd)} exited {result['returncode']}:\n{result['stderr']}")
+    return result
+
+
+def naive(uri: str, name: str, out: Path) -> dict:
+    run = measure([PY, str(HERE / "naive.py"), uri, name, str(out)])
+    inner = json.loads(run["stdout"].strip().splitlines()[-1])
+    return {"versions": inner["versions"], "seconds": inner["seconds"], "requests": inner["requests"],
+            "wall": run["seconds"], "peak_mb": run["peak_mb"]}
+
+
+def snap_capture(uri: str, name: str, store: Path, workers: int) -> dict:
+    run = measure([*SNAP, "capture", f"models:/{name}", "--tracking-uri", uri, "--store", str(store),
+                   "--workers", str(workers)])
+    match = SUMMARY.search(run["stdout"])
+    if not match:
+        raise RuntimeError(f"no summary from snap capture:\n{run['stdout']}\n{run['stderr']}")
+    versions, seconds, requests = int(match[1]), float(match[2]), int(match[3])
+    return {"versions": versions, "seconds": seconds, "requests": requests, "wall": run["seconds"],
+            "peak_mb": run["peak_mb"], "summary": run["stdout"].strip().splitlines()[-1]}
+
+
+def capture_rows(uri: str, name: str, root: Path, label: str, workers: int) -> list[dict]:
+    base = naive(uri, name, root / f"naive-{label}")
+    first = snap_capture(uri, name, root / f"store-{label}", workers)
+    again = snap_capture(uri, name, root / f"store-{label}", workers)
+    rows = []
+    for what, r in (("naive MlflowClient loop", base), ("snap capture (empty store)", first),
+                    ("snap capture again (unchanged)", again)):
+        rate = r["versions"] / r["seconds"]
+        rows.append({"server": label, "what": what, "versions": r["versions"], "seconds": r["seconds"],
+                     "wall": r["wall"], "rate": rate, "req_per_version": r["requests"] / r["versions"],
+                     "peak_mb": r["peak_mb"], "ratio": rate / (base["versions"] / base["seconds"])})
+    return rows
+
+
+def register_many(uri: str, source_model: str, name: str, count: int) -> None:
+    """`count` versions of `name`, registered from the logged models of `source_model` in turn."""
+    from mlflow import MlflowClient
+
+    client = MlflowClient(uri, registry_uri=uri)
+    sources = [(mv.source, mv.run_id) for mv in client.search_model_versions(f"name='{source_model}'")]
+    client.create_registered_model(name)
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda i: client.create_model_version(
+            name, sources[i % len(sources)][0], run_id=sources[i % len(sources)][1],
+            model_id=sources[i % len(sources)][0].split("/")[-1], await_creation_for=0), range(count)))
+
+
+def offline_rows(template: Path, root: Path, repeats: int = 5) -> list[dict]:
+    a, b = build_pair(template, root / "large")
+    cases = [("python -c 'import mlflow'", [PY, "-c", "import mlflow"]),
+             ("snap report (large snapshot)", [*SNAP, "report", str(a)]),
+             ("snap diff (two large snapshots)", [*SNAP, "diff", str(a), str(b)])]
+    rows = []
+    for label, cmd in cases:
+        runs = [measure(cmd) for _ in range(repeats)]
+        rows.append({"what": label, "median_s": statistics.median(r["seconds"] for r in runs),
+                     "peak_mb": max(r["peak_mb"] for r in runs)})
+    importtime = subprocess.run([PY, "-X", "importtime", *SNAP[1:], "diff", str(a), str(b)],
+                                capture_output=True, text=True).stderr
+    imports_mlflow = any(re.search(r"\|\s+mlflow(\.|$)", line.strip()) for line in importtime.splitlines())
+    for row in rows[1:]:
+        row["ratio"] = row["median_s"] / rows[0]["median_s"]
+    return rows + [{"what": "offline commands import mlflow", "value": imports_mlflow}]
+
+
+def render(args, capture: list[dict], memory: dict | None, offline: list[dict]) -> str:
+    lines = ["| server | what | versions | capture s | process s | versions/s | requests/version | peak MB | × naive |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    lines += [f"| {r['server']} | {r['what']} | {r['versions']} | {r['seconds']:.1f} | {r['wall']:.1f} | "
+              f"{r['rate']:.1f} | {r['req_per_version']:.2f} | {r['peak_mb']:.0f} | {r['ratio']:.1f} |" for r in capture]
+    if memory:
+        lines += ["", f"Peak memory, `snap capture` of {memory['versions']} versions (local server): "
+                      f"**{memory['peak_mb']:.0f} MB** ({memory['summary']})"]
+    lines += ["", "| offline, process start to exit (median of 5) | seconds | × `import mlflow` | peak MB |",
+              "|---|---:|---:|---:|"]
+    lines += [f"| {r['what']} | {r['median_s']:.2f} | {r.get('ratio', 1.0):.2f} | {r['peak_mb']:.0f} |"
+              for r in offline if "median_s" in r]
+    lines.append(f"\n`snap report`/`snap diff` import mlflow: {offline[-1]['value']} (python -X importtime)")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--versions", type=int, default=200)
+    parser.add_argument("--delay", type=float, default=0.05)
+    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--memory-versions", type=int, default=1000)
+    parser.add_argument("--results", type=Path, default=None, help="also write the tables to this Markdown file")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="snap-bench-") as tmp:
+        root = Path(tmp)
+        with mlflow_server(root / "server") as uri:
+            populate_model(uri, "BenchModel", args.versions)
+            capture = capture_rows(uri, "BenchModel", root, "local", args.workers)
+            print(render(args, capture, None, [{"value": None}]), flush=True)
+            with delaying_proxy(uri, args.delay) as slow_uri:
+                capture += capture_rows(slow_uri, "BenchModel", root, f"+{args.delay * 1000:.0f} ms", args.workers)
+            memory = None
+            if args.memory_versions:
+                register_many(uri, "BenchModel", "BenchMany", args.memory_versions)
+                memory = snap_capture(uri, "BenchMany", root / "store-memory", args.workers)
+        template = next((root / "store-local").rglob("*.json"))
+        table = render(args, capture, memory, offline_rows(template, root))
+    print(table)
+    if args.results:
+        args.results.write_text(table, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
