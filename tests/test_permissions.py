@@ -53,9 +53,17 @@ def test_planted_grants_are_captured_exactly(auth_server, as_admin):
         direct = {g["principal"]: g["permission"] for g in section[resource]["grants"]
                   if not g["inherited"] and g["principal"] != "user:admin"}
         assert direct == {f"user:{u}": p for u, p in planted[resource].items()}
+    _validate_against_snapshot_schema(section)
     raw_users = section["registered_model"]["raw"]["users"]
     carol = next(u for u in raw_users if u["username"] == "carol")
     assert [r["name"] for r in carol["roles"]] == ["auditors"]
+
+
+def _validate_against_snapshot_schema(section):
+    import jsonschema
+
+    schema = json.loads((FIXTURES.parent.parent / "snapshot" / "schema.json").read_text())
+    jsonschema.validate(section, {**schema["properties"]["permissions"], "$defs": schema["$defs"]})
 
 
 @pytest.mark.server
@@ -133,6 +141,15 @@ def test_databricks_experiment_grants_from_recorded_shape():
         _grant("service_principal:00000000-1111-2222-3333-444444444444", "CAN_MANAGE", True),
         _grant("user:dana@example.com", "CAN_MANAGE", True),
     ]
+
+
+def test_parsed_databricks_sections_match_the_snapshot_schema():
+    raw_model, raw_experiment = _fixture("registered_model.json"), _fixture("experiment.json")
+    _validate_against_snapshot_schema({
+        "kind": "databricks",
+        "registered_model": {"grants": grants_from_databricks(raw_model), "raw": raw_model},
+        "experiment": {"grants": grants_from_databricks(raw_experiment), "raw": raw_experiment},
+    })
 
 
 def test_databricks_error_payload_has_no_grants():
