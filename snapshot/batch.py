@@ -69,6 +69,14 @@ def dedupe_key(doc: dict) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def same_content(earlier: dict, doc: dict) -> bool:
+    """Whether a new document (no reuse note yet) says what an earlier snapshot said."""
+    em, dm = earlier["manifest"], doc["manifest"]
+    if "reused" not in em and em.get("requested_uri") == dm.get("requested_uri"):
+        return em.get("content_hash") == dm.get("content_hash")  # already computed: no second hashing
+    return dedupe_key(earlier) == dedupe_key(doc)
+
+
 def newest_snapshot(store: Path, name: str, version: str) -> Path | None:
     """The newest snapshot file of one version (JSON preferred), without scanning the store."""
     folder = snapshot_dir(store, name, version)
@@ -118,6 +126,8 @@ class BatchCapture:
         http_count.install()
         start_requests, started = http_count.requests_made(), time.monotonic()
         pool = ThreadPoolExecutor(self.workers, thread_name_prefix="snap-version")
+        self._pools = (ThreadPoolExecutor(4 * self.workers, thread_name_prefix="snap-section"),
+                       ThreadPoolExecutor(4 * self.workers, thread_name_prefix="snap-io"))
         self._slots = threading.BoundedSemaphore(2 * self.workers)
         self._pending: set = set()
         try:
@@ -132,6 +142,8 @@ class BatchCapture:
             pool.shutdown(wait=True, cancel_futures=True)
             self.journal.flush()
         finally:
+            for shared in self._pools:
+                shared.shutdown(wait=False)
             self.result.requests = http_count.requests_made() - start_requests
             self.result.seconds = time.monotonic() - started
         return self.result
@@ -182,6 +194,7 @@ class BatchCapture:
             pass
         future = pool.submit(self._version, requested_uri, pre)
         future.add_done_callback(lambda _: self._slots.release())
+        self._pending = {f for f in self._pending if not f.done()}
         self._pending.add(future)
 
     def _version(self, requested_uri: str, pre: dict) -> None:
@@ -205,8 +218,11 @@ class BatchCapture:
                 pre["download_uri"] = self.conn.client.get_model_version_download_uri(name, version)
         reused_from = self._reuse(pre, earlier, earlier_path)
         self._add_permissions(name, pre)
-        doc = capture_version(self.conn, name, version, requested_uri, self.options, pre)
-        if earlier is not None and dedupe_key(earlier) == dedupe_key(doc):
+        if not self.prefetcher.trust_search:
+            pre.pop("model_version", None)
+            pre.pop("registered_model", None)
+        doc = capture_version(self.conn, name, version, requested_uri, self.options, pre, self._pools)
+        if earlier is not None and same_content(earlier, doc):
             self._remember(pre["download_uri"], doc, earlier_path)
             return "unchanged"
         if reused_from:

@@ -40,7 +40,8 @@ def capture_one(uri: str, tracking_uri: str | None = None, registry_uri: str | N
 
 
 def capture_version(conn: Connection, name: str, version: str, requested_uri: str,
-                    options: CaptureOptions, prefetched: dict | None = None) -> dict:
+                    options: CaptureOptions, prefetched: dict | None = None,
+                    pools: tuple[ThreadPoolExecutor, ThreadPoolExecutor] | None = None) -> dict:
     """The snapshot document of one version.
 
     `prefetched` lets a batch capture hand in what it already fetched with search
@@ -49,10 +50,16 @@ def capture_version(conn: Connection, name: str, version: str, requested_uri: st
     `(section, reason)` pair capture_permissions returns), or `model_files` (the
     (mlmodel, environment, artifact tree) of an earlier snapshot of the same
     immutable model source). Whatever is missing is fetched.
+
+    `pools`: (section pool, I/O pool) shared by a batch's versions, instead of two
+    new pools per version; section tasks wait only on I/O tasks, never the reverse.
     """
-    with ThreadPoolExecutor(8, thread_name_prefix="snap-section") as pool, \
-            ThreadPoolExecutor(options.workers, thread_name_prefix="snap-io") as io_pool:
-        doc = _Capture(conn, name, version, options, pool, io_pool, prefetched or {}).run()
+    if pools is not None:
+        doc = _Capture(conn, name, version, options, pools[0], pools[1], prefetched or {}).run()
+    else:
+        with ThreadPoolExecutor(8, thread_name_prefix="snap-section") as pool, \
+                ThreadPoolExecutor(options.workers, thread_name_prefix="snap-io") as io_pool:
+            doc = _Capture(conn, name, version, options, pool, io_pool, prefetched or {}).run()
     doc["manifest"].update(requested_uri=requested_uri)
     return seal(redact_tree(doc))
 

@@ -37,6 +37,9 @@ class Prefetcher:
         # source, or for a `models:/m-…` source the logged model's artifact location
         # (SqlAlchemyStore.create_model_version). Elsewhere (Databricks, UC) it is fetched.
         self.derive_download_uri = conn.server_kind in ("mlflow", "local") and not conn.is_unity_catalog
+        # Databricks' and Unity Catalog's search results may leave out tags and aliases:
+        # there the version and registered model are fetched per version, as the single path does.
+        self.trust_search = self.derive_download_uri
 
     def registered_models(self, filter_string: str | None) -> Iterator[dict]:
         """Every registered model matching an MLflow search filter, page by page."""

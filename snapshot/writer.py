@@ -68,7 +68,9 @@ def capture_batch(uris: list[str], all_models: bool, filter_string: str | None,
                  "all": all_models, "filter": filter_string, "format": fmt,
                  "options": [options.metric_history, options.checksums, options.checksum_limit]}
     batch = BatchCapture(conn, default_store(store), fmt, options, workers, progress, resume, selection)
-    return batch.run(plan_models(batch.prefetcher, targets, all_models, filter_string))
+    models = list(plan_models(batch.prefetcher, targets, all_models, filter_string))
+    progress.start(len(models))
+    return batch.run(models)
 
 
 def _check_batch_options(uris, all_models, filter_string, fmt, workers) -> None:

@@ -186,3 +186,34 @@ def test_batch_options_are_checked(batch_registry, tmp_path):
                      "--store", str(tmp_path))
     assert result.exit_code == 2
     assert "--filter selects models for --all" in result.output
+
+
+def test_ctrl_c_keeps_finished_snapshots_and_says_how_to_resume(batch_registry, tmp_path):
+    """A real SIGINT to a real `snap capture`, slowed by a delaying proxy so it is caught mid-run."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    from bench.servers import delaying_proxy
+
+    total = len(batch_registry["BatchA"])
+    with delaying_proxy(batch_registry["uri"], 0.15) as slow_uri:
+        cmd = [sys.executable, "-m", "snapshot.cli", "capture", "models:/BatchA", "--tracking-uri", slow_uri,
+               "--store", str(tmp_path), "--workers", "1", "--format", "json"]
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 120
+        while not list(tmp_path.rglob("*.json")) and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        os.kill(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 130, (out, err)
+        assert "Run the same command again to resume" in err
+        kept = stored(tmp_path)
+        assert 1 <= len(kept) < total
+        assert not [p for p in tmp_path.rglob(".snap-*.tmp")]
+        result = run_cli(*cmd[4:])  # the same command, through the same (slow) server address
+    assert result.exit_code == 0, result.output
+    assert f"resumed: {len(kept)} versions" in result.output
+    assert len(stored(tmp_path)) == total
+    assert all(len(stems) == 1 for stems in stored(tmp_path).values())
