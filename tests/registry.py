@@ -107,7 +107,8 @@ def _tracking(uri: str):
     from mlflow.tracking._model_registry import utils as registry_utils
     from mlflow.tracking._tracking_service import utils as tracking_utils
 
-    saved_env = os.environ.get("MLFLOW_TRACKING_URI")
+    env_vars = ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")  # set_*_uri write these too
+    saved_env = {var: os.environ.get(var) for var in env_vars}
     saved_tracking, saved_registry = tracking_utils._tracking_uri, registry_utils._registry_uri
     os.environ["MLFLOW_TRACKING_URI"] = uri
     mlflow.set_tracking_uri(uri)
@@ -115,12 +116,13 @@ def _tracking(uri: str):
     try:
         yield
     finally:
-        if saved_env is None:
-            os.environ.pop("MLFLOW_TRACKING_URI", None)
-        else:
-            os.environ["MLFLOW_TRACKING_URI"] = saved_env
         mlflow.set_tracking_uri(saved_tracking)
         mlflow.set_registry_uri(saved_registry)
+        for var, value in saved_env.items():
+            if value is None:
+                os.environ.pop(var, None)
+            else:
+                os.environ[var] = value
 
 
 def _log_churn_version(client, experiment_id: str, version: str) -> dict:

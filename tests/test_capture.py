@@ -157,7 +157,7 @@ def test_credentials_and_tokens_never_reach_a_snapshot(registry, mlflow_server, 
     from mlflow import MlflowClient
 
     token = "dapi" + "0123456789abcdef" * 2
-    client = MlflowClient(mlflow_server)
+    client = MlflowClient(mlflow_server, registry_uri=mlflow_server)
     v1 = registry["churn"]["versions"]["1"]
     client.create_registered_model("TokenLeak")
     mv = client.create_model_version("TokenLeak", v1["model_uri"], run_id=v1["run_id"], model_id=v1["model_id"])

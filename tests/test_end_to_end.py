@@ -32,7 +32,7 @@ def fresh(tmp_path_factory):
     facts = populate(uri, artifact_root=root / "artifacts")
     store = root / "store"
     assert snap("capture", "models:/Churn/2", "models:/Churn/3", "--tracking-uri", uri, "--store", str(store)).returncode == 0
-    MlflowClient(uri).set_registered_model_alias("Churn", "champion", "3")
+    MlflowClient(uri, registry_uri=uri).set_registered_model_alias("Churn", "champion", "3")
     assert snap("capture", "models:/Churn/3", "--tracking-uri", uri, "--store", str(store)).returncode == 0
     return {"uri": uri, "facts": facts, "store": store, "root": root}
 
