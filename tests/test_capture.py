@@ -264,3 +264,29 @@ def test_output_file_takes_one_version(registry, mlflow_server, tmp_path):
     proc = snap("capture", "models:/Churn", "--tracking-uri", mlflow_server, "-o", str(tmp_path / "x.json"), check=False)
     assert proc.returncode == 2 and "-o writes one snapshot, but the URIs name 3 versions" in proc.stderr
     assert not any(tmp_path.iterdir())
+
+
+def test_permissions_from_a_basic_auth_server(auth_server, tmp_path):
+    admin = auth_server["admin"]
+    out = tmp_path / "secured.json"
+    env = {"MLFLOW_TRACKING_USERNAME": admin["username"], "MLFLOW_TRACKING_PASSWORD": admin["password"]}
+    snap("capture", f"models:/{auth_server['model_name']}/{auth_server['version']}",
+         "--tracking-uri", auth_server["uri"], "-o", str(out), env=env)
+    doc = valid(load_snapshot(out))
+    perms = doc["permissions"]
+    assert perms["kind"] == "mlflow-basic-auth" and "permissions" not in doc["unavailable"]
+    for section in ("registered_model", "experiment"):
+        direct = {g["principal"]: g["permission"] for g in perms[section]["grants"] if not g.get("inherited")}
+        for user, permission in auth_server["grants"][section].items():
+            assert direct[f"user:{user}"] == permission
+    assert admin["password"].encode() not in out.read_bytes()
+    assert all(p.encode() not in out.read_bytes() for p in auth_server["users"].values())
+
+
+def test_refused_credentials(auth_server, tmp_path):
+    env = {"MLFLOW_TRACKING_USERNAME": "alice", "MLFLOW_TRACKING_PASSWORD": "not-her-password"}
+    proc = snap("capture", f"models:/{auth_server['model_name']}/1", "--tracking-uri", auth_server["uri"],
+                "--store", str(tmp_path), env=env, check=False)
+    assert proc.returncode == 5, proc.stderr
+    assert proc.stderr.startswith("Error: the MLflow server at ") and "refused the credentials" in proc.stderr
+    assert "not-her-password" not in proc.stderr and not any(tmp_path.iterdir())
