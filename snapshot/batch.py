@@ -157,8 +157,6 @@ class BatchCapture:
         name = rm["name"]
         self.result.models += 1
         try:
-            if "error" in rm:
-                raise SnapError(rm["error"])
             mvs = self.prefetcher.versions(rm)
         except SnapError as exc:
             self._failed(name, "*", str(exc))
@@ -304,12 +302,8 @@ def plan_models(prefetcher: Prefetcher, targets: list[tuple[str, str, set | None
         for rm in list(prefetcher.registered_models(filter_string)):
             yield f"models:/{rm['name']}", rm, None
         return
-    for requested_uri, name, versions in targets:
-        try:
-            rm = prefetcher.registered_model(name)
-        except SnapError as exc:  # reported as a failure; the other models are still captured
-            rm = {"name": name, "error": str(exc)}
-        yield requested_uri, rm, versions
+    for requested_uri, name, versions in targets:  # a model named but missing is the user's error: raise
+        yield requested_uri, prefetcher.registered_model(name), versions
 
 
 def pool_size_for(workers: int) -> None:
