@@ -23,12 +23,29 @@ ModelName = typer.Option(None, "--model", help="model for bare version reference
 
 
 def _fail(message: str, code: int) -> None:
-    typer.echo(f"Error: {message}", err=True)
+    """One line on stderr (credentials removed, whatever the message quotes), then exit."""
+    from snapshot.uris import redact_secrets
+
+    if _state["debug"]:
+        import traceback
+
+        traceback.print_exc()
+    first_line = redact_secrets(message).strip().splitlines()[0] if message.strip() else "unknown error"
+    typer.echo(f"Error: {first_line}", err=True)
     raise typer.Exit(code)
 
 
+def _unforeseen(exc: Exception) -> str:
+    if isinstance(exc, ModuleNotFoundError):
+        return f"a Python package this needs is missing ({exc.name}); install it, e.g. pip install {exc.name}"
+    return f"{type(exc).__name__}: {exc} (run again with --debug for the traceback)"
+
+
 def handles_errors(error_code: Optional[int] = None):
-    """Map SnapError to one stderr line and its exit code (or `error_code` for every error)."""
+    """Map SnapError to one stderr line and its exit code (or `error_code` for every error).
+
+    With --debug the traceback is printed too; the exit code stays the documented one.
+    """
     def wrap(func):
         @functools.wraps(func)
         def run(*args, **kwargs):
@@ -37,13 +54,9 @@ def handles_errors(error_code: Optional[int] = None):
             except (typer.Exit, typer.Abort, KeyboardInterrupt):
                 raise
             except SnapError as exc:
-                if _state["debug"]:
-                    raise
                 _fail(str(exc), error_code or exc.exit_code)
             except Exception as exc:  # a bug, or a failure snap did not foresee
-                if _state["debug"]:
-                    raise
-                _fail(f"{type(exc).__name__}: {exc} (run again with --debug for the traceback)", error_code or 2)
+                _fail(_unforeseen(exc), error_code or 2)
         return run
     return wrap
 
@@ -218,7 +231,7 @@ def diff_(
 
 
 @app.command("log")
-@handles_errors()
+@handles_errors(error_code=2)
 def log(
     ref: str = typer.Argument(..., metavar="REF", help="store reference of one version: Churn/5, v5 or Churn@champion"),
     store: Optional[Path] = StoreDir,
@@ -264,7 +277,23 @@ def demo(
 
 
 def main() -> None:
-    app()
+    """Run the app; usage errors (unknown option, missing argument) also get one line and exit 2."""
+    try:
+        code = app(standalone_mode=False, prog_name="snap")
+    except typer.Abort:
+        typer.echo("Error: interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:
+        kinds = {k.__name__ for k in type(exc).__mro__}
+        if "NoArgsIsHelpError" in kinds:  # bare `snap`: the help, as usual
+            typer.echo(exc.format_message())
+            sys.exit(0)
+        if "UsageError" not in kinds:  # typer vendors click in new releases: match by name
+            raise
+        command = exc.ctx.command_path if getattr(exc, "ctx", None) else "snap"
+        typer.echo(f"Error: {exc.format_message()} (see {command} --help)", err=True)
+        sys.exit(2)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
@@ -52,6 +53,9 @@ class Connection:
 
 def connect(tracking_uri: str | None = None, registry_uri: str | None = None) -> Connection:
     """Resolve URIs (option, then environment, then MLflow's default) and check the server answers."""
+    # A server that dies mid-capture should fail in seconds, not after MLflow's default ~4 minutes of retries.
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "3")
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "1")
     tracking_uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or mlflow.get_tracking_uri()
     registry_uri = registry_uri or os.environ.get("MLFLOW_REGISTRY_URI") or tracking_uri
     kind = _server_kind(tracking_uri)
@@ -59,6 +63,8 @@ def connect(tracking_uri: str | None = None, registry_uri: str | None = None) ->
     if kind == "mlflow":
         host = _http_base(tracking_uri)
         version = _preflight(tracking_uri)
+    if _server_kind(registry_uri) == "mlflow" and _http_base(registry_uri) != host:
+        _preflight(registry_uri, "--registry-uri / MLFLOW_REGISTRY_URI")
     elif kind == "databricks":
         host = _databricks_host(tracking_uri)
     client = MlflowClient(tracking_uri=tracking_uri, registry_uri=registry_uri)
@@ -89,15 +95,15 @@ def _auth(uri: str):
     return (user, password) if user else None
 
 
-def _preflight(uri: str) -> str | None:
-    """Fail fast on a server that is down or refuses us; return its version."""
+def _preflight(uri: str, option: str = "--tracking-uri / MLFLOW_TRACKING_URI") -> str | None:
+    """Fail fast on a server that is down, is not MLflow, or refuses us; return its version."""
     base = _http_base(uri)
     try:
         response = requests.get(f"{base}/version", timeout=PREFLIGHT_TIMEOUT, auth=_auth(uri))
     except requests.RequestException as exc:
         raise TrackingServerUnreachable(
             f"cannot reach the MLflow server at {base} ({type(exc).__name__}); "
-            "check --tracking-uri / MLFLOW_TRACKING_URI and that the server is running"
+            f"check {option} and that the server is running"
         ) from None
     if response.status_code in (401, 403):
         raise CredentialsRefused(
@@ -105,9 +111,14 @@ def _preflight(uri: str) -> str | None:
             "set MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD or MLFLOW_TRACKING_TOKEN"
         )
     text = response.text.strip()
-    return text if response.ok and len(text) < 40 else None
-
-
+    if response.ok and re.fullmatch(r"\d+\.\d+[\w.+-]*", text):
+        return text
+    if response.status_code == 404 or "<html" in text[:200].lower():
+        raise TrackingServerUnreachable(
+            f"{base} answers HTTP but does not look like an MLflow tracking server "
+            f"(GET /version gave {response.status_code}); check {option}"
+        )
+    return None  # an MLflow behind a gateway that hides /version: go on without the version
 def _databricks_host(uri: str) -> str | None:
     try:
         from mlflow.utils.databricks_utils import get_databricks_host_creds

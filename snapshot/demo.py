@@ -60,7 +60,7 @@ def _log_version(index: int, spec: dict) -> str:
     from sklearn.metrics import accuracy_score, roc_auc_score
 
     model, frame, churned = _train(spec, seed=index)
-    with mlflow.start_run(run_name=f"churn-train-{index + 1}") as run:
+    with mlflow.start_run(run_name=f"churn-train-{index + 1}"):
         mlflow.log_params(spec["params"])
         scores = model.predict_proba(frame)[:, 1]
         mlflow.log_metrics({"auc": roc_auc_score(churned, scores),

@@ -54,9 +54,28 @@ def check(doc: Any, where: str) -> dict:
     if version > SCHEMA_VERSION:
         raise SnapshotTooNew(
             f"{where} was written with snapshot schema {version}, this snap reads up to {SCHEMA_VERSION}; "
-            "upgrade snap (pip install -U snap)"
+            "upgrade snap (pip install -U snap-mlflow)"
         )
+    _check_shape(doc, where)
     return doc
+
+
+def _check_shape(doc: dict, where: str) -> None:
+    """The structure every reader relies on; a damaged file is refused here, not deep in a renderer."""
+    manifest = doc["manifest"]
+    problems = []
+    if not isinstance(manifest, dict) or not manifest.get("model_name") or not manifest.get("model_version"):
+        problems.append("manifest without model_name and model_version")
+    for section in SECTIONS + ("unavailable",):
+        if section not in doc:
+            problems.append(f"no {section!r} section")
+        elif not isinstance(doc[section], (dict, type(None))):
+            problems.append(f"{section!r} is a {type(doc[section]).__name__}, not an object")
+    for section in ("model_version", "registered_model", "environment", "artifacts", "unavailable"):
+        if section in doc and not isinstance(doc[section], dict):
+            problems.append(f"{section!r} is missing its object")
+    if problems:
+        raise SnapshotCorrupt(f"{where} is a damaged snapshot ({'; '.join(dict.fromkeys(problems))}); capture it again")
 
 
 def title(doc: dict) -> str:

@@ -61,5 +61,9 @@ class AmbiguousReference(SnapError):
     pass
 
 
+class BadReference(SnapError):
+    pass
+
+
 class ImportFailed(SnapError):
     pass

@@ -18,11 +18,12 @@ from typing import Iterator
 
 from snapshot import SCHEMA_VERSION, __version__
 from snapshot.document import seal
-from snapshot.errors import ImportFailed
+from snapshot.errors import ImportFailed, SnapshotNotFound
 from snapshot.import_values import mlflow_string, restore_dataset_inputs, restore_tags, run_info, scalar_fields
 from snapshot.io import write_snapshot
 from snapshot.permissions import grants_from_databricks, grants_from_unity_catalog
 from snapshot.store import default_store, file_stem, snapshot_dir
+from snapshot.uris import redact_tree, redact_uri
 
 TOOL = "mlflow-reports"
 
@@ -35,7 +36,7 @@ def import_report(path: Path) -> dict:
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise ImportFailed(f"{path} has an mlflow-reports layout snap does not know ({type(exc).__name__}: {exc}); "
                            "report it with the file attached") from None
-    return seal(doc, _captured_at(data["manifest"], doc["model_version"]))
+    return seal(redact_tree(doc), _captured_at(data["manifest"], doc["model_version"]))
 
 
 def _document(data: dict, path: Path, raw: bytes) -> dict:
@@ -87,6 +88,8 @@ def import_files(files: list[Path], store, output) -> Iterator[str]:
 
 def _read(path: Path) -> tuple[dict, bytes]:
     path = Path(path)
+    if not path.is_file():
+        raise SnapshotNotFound(f"no report file at {path}; pass the report.json that mlflow-reports wrote")
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -102,6 +105,9 @@ def _read(path: Path) -> tuple[dict, bytes]:
             and isinstance(data.get("mlflow_model"), dict)):
         raise ImportFailed(f"{path} is JSON but not an mlflow-reports model report (no manifest.model_uri, "
                            "model_version and mlflow_model); pass a report.json written by mlflow-reports")
+    version = data["model_version"]
+    if not version.get("name") or version.get("version") in (None, ""):
+        raise ImportFailed(f"{path} has no model_version name and version; it cannot be a whole mlflow-reports report")
     return data, raw
 
 
@@ -149,8 +155,8 @@ def _manifest(data: dict, path: Path, raw: bytes) -> dict:
         "mlflow_version": rm.get("mlflow_version"),
         "server_version": None,
         "server_kind": "databricks" if databricks else ("mlflow" if host else "local"),
-        "tracking_uri": source,
-        "registry_uri": ("databricks-uc" if is_uc and databricks else source),
+        "tracking_uri": redact_uri(source),
+        "registry_uri": ("databricks-uc" if is_uc and databricks else redact_uri(source)),
         "tracking_host": host,
         "requested_uri": rm.get("model_uri"),
         "model_name": mv.get("name"),

@@ -23,6 +23,8 @@ def format_of(path: Path) -> str:
 def load_snapshot(path: str | Path) -> dict:
     """Read a snapshot file (JSON or Parquet) into its JSON document."""
     path = Path(path)
+    if path.is_dir():
+        raise SnapshotNotFound(f"{path} is a directory, not a snapshot file; name a .json or .parquet file in it")
     if not path.is_file():
         raise SnapshotNotFound(f"no snapshot file at {path}")
     if path.suffix.lower() == ".parquet":
@@ -54,8 +56,9 @@ def write_atomic(path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".snap-", suffix=".tmp")
     except OSError as exc:
-        raise StoreNotWritable(f"cannot write to {path.parent}: {exc.strerror}; choose another --store or -o") from None
+        raise StoreNotWritable(f"cannot write to {path.parent}: {exc.strerror}; choose another location") from None
     try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a store is meant to be shared
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -66,3 +69,9 @@ def write_atomic(path: Path, data: bytes) -> None:
         if isinstance(exc, OSError):
             raise StoreNotWritable(f"cannot write {path}: {exc.strerror}") from None
         raise
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current

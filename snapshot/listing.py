@@ -5,22 +5,27 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from snapshot.errors import BadOption
+from snapshot.errors import BadOption, SnapshotNotFound
 from snapshot.io import load_snapshot
 from snapshot.store import default_store, list_entries
 
 
 def list_store(store: str | Path | None) -> list[dict]:
+    root = default_store(store)
+    if root.exists() and not root.is_dir():
+        raise BadOption(f"store {root} is a file, not a folder; pass --store with a snapshot folder")
+    if not root.exists():
+        raise SnapshotNotFound(f"no store at {root}; capture into it first, or pass --store / set SNAP_STORE")
     rows = []
-    for entry in list_entries(default_store(store)):
-        m = load_snapshot(entry.path)
-        rm = m.get("registered_model") or {}
-        mv = m.get("model_version") or {}
+    for entry in list_entries(root):
+        doc = load_snapshot(entry.path)
+        rm = doc.get("registered_model") or {}
+        mv = doc.get("model_version") or {}
         rows.append({
             "model": entry.model,
             "version": entry.version,
             "aliases": mv.get("aliases") or sorted(a for a, v in (rm.get("aliases") or {}).items() if v == entry.version),
-            "captured_at": m["manifest"].get("captured_at"),
+            "captured_at": doc["manifest"].get("captured_at"),
             "path": str(entry.path),
         })
     return rows

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
-from snapshot.errors import AmbiguousReference, SnapshotNotFound
+from snapshot.errors import AmbiguousReference, BadReference, SnapshotNotFound
 
 _KEEP = set("-_.@+=,")
 
@@ -107,8 +107,8 @@ def resolve_ref(store: Path, ref: str, model: str | None = None) -> Path:
     """
     model = model or os.environ.get("SNAP_MODEL") or None
     m = _REF.match(ref)
-    if not m:
-        raise SnapshotNotFound(f"{ref!r} is neither a snapshot file nor a store reference like v5, NAME/5 or NAME@ALIAS")
+    if not m or (m.group("sep") and not m.group("model")):
+        raise BadReference(f"{ref!r} is neither a snapshot file nor a store reference like v5, NAME/5 or NAME@ALIAS")
     entries = list_entries(store)
     name = m.group("model") or _only_model(store, entries, ref, model)
     own = [e for e in entries if e.model == name]

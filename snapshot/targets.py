@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from snapshot.errors import BadOption
 from snapshot.io import load_snapshot
 from snapshot.store import default_store, resolve_ref
 
@@ -19,7 +20,16 @@ def load_target(target: str, store: str | Path | None = None, model: str | None 
         from snapshot.capture import capture_one  # imports mlflow: only on this path
 
         return capture_one(target, tracking_uri=tracking_uri, registry_uri=registry_uri)
+    if not target.strip():
+        raise BadOption("the target is empty: name a snapshot file, a store reference (Churn/3) or a models:/ URI")
     path = Path(target)
-    if path.suffix.lower() in (".json", ".parquet") or path.exists():
+    if path.suffix.lower() in (".json", ".parquet") or _exists(path):
         return load_snapshot(path)
     return load_snapshot(resolve_ref(default_store(store), target, model))
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:  # a name too long for the file system is not a file
+        return False

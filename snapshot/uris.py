@@ -31,8 +31,8 @@ def parse_model_uri(uri: str) -> ModelRef:
     hint = "expected models:/NAME/VERSION, models:/NAME@ALIAS, models:/NAME/latest or models:/NAME"
     if not uri.startswith("models:/"):
         raise BadModelUri(f"{uri!r} is not a model URI: {hint}")
-    body = uri[len("models:/"):].strip("/")
-    if not body:
+    body = uri[len("models:/"):].rstrip("/")
+    if not body or body.startswith("/"):
         raise BadModelUri(f"{uri!r} names no model: {hint}")
     if "@" in body and "/" not in body.rsplit("@", 1)[1]:
         name, alias = body.rsplit("@", 1)

@@ -114,7 +114,7 @@ def _errors(store: Path, tmp_path: Path) -> list[tuple[list[str], str]]:
         (["Nope/1", "v3"], f"left side: no snapshots of model 'Nope' in store {store} (models there: Churn, Fraud)"),
         (["v2", "Churn/3"], f"left side: 'v2' is ambiguous: store {store} holds 2 models (Churn, Fraud); pass --model NAME or write NAME/VERSION"),
         (["Churn/3", str(truncated)], f"right side: {truncated} is not valid snapshot JSON ({json_error}); it may be truncated: capture it again"),
-        ([str(newer_path), "Churn/3"], f"left side: {newer_path} was written with snapshot schema 2, this snap reads up to 1; upgrade snap (pip install -U snap)"),
+        ([str(newer_path), "Churn/3"], f"left side: {newer_path} was written with snapshot schema 2, this snap reads up to 1; upgrade snap (pip install -U snap-mlflow)"),
         (["Churn/3", str(not_snapshot)], f"right side: {not_snapshot} is not a snap snapshot (no manifest); capture it again with `snap capture`"),
         (["Churn/3", "Churn@nope"], "right side: alias 'nope' of Churn is not in the newest snapshot (aliases there: champion)"),
         (["v3", "v3", "--format", "xml"], "--format 'xml' is not one of text, md, json"),
@@ -135,9 +135,11 @@ def test_model_option_resolves_ambiguity(store):
     assert run("diff", "v3", "v3", "--store", str(store), "--model", "Churn")[0] == 0
 
 
-def test_debug_shows_the_traceback(store):
+def test_debug_shows_the_traceback_and_keeps_the_exit_code(store):
     result = CliRunner().invoke(app, ["--debug", "diff", "missing.json", "v3", "--store", str(store)])
-    assert result.exit_code != 0 and "no snapshot file at missing.json" in str(result.exception)
+    assert result.exit_code == 2
+    assert "Traceback" in result.stderr and "SnapshotNotFound" in result.stderr
+    assert result.stderr.rstrip().splitlines()[-1] == "Error: left side: no snapshot file at missing.json"
 
 
 @pytest.fixture
@@ -183,7 +185,7 @@ def test_log_text_and_md(history):
 
 def test_log_unknown_version(history):
     code, out, err = run("log", "Churn/7", "--store", str(history))
-    assert (code, err) == (3, f"Error: no snapshot of Churn version 7 in store {history} (versions there: v2, v3); capture it first\n")
+    assert (code, err) == (2, f"Error: no snapshot of Churn version 7 in store {history} (versions there: v2, v3); capture it first\n")
 
 
 def test_offline_no_mlflow_no_network(store, tmp_path):

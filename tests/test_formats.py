@@ -20,6 +20,9 @@ def _doc(name="Churn", version="3", captured_at="2026-01-02T03:04:05.000006Z", *
         "manifest": {"model_name": name, "model_version": version, "snap_version": "0.1.0"},
         "model_version": {"name": name, "version": version, "tags": {}, "aliases": []},
         "registered_model": {"name": name, "tags": {}, "aliases": {}},
+        "run": None, "logged_model": None, "experiment": None, "mlmodel": None, "permissions": None,
+        "environment": {"requirements": None, "conda": None, "python_env": None},
+        "artifacts": {"model": None, "run": None},
         "unavailable": {},
     }
     doc.update(sections)
