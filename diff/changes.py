@@ -98,7 +98,7 @@ def parse_tolerance(text: str) -> tuple[str, Tolerance]:
         value = float(amount.removesuffix("%"))
     except ValueError:
         value = -1.0
-    if not sep or not key.strip() or value < 0:
+    if not sep or not key.strip() or not value >= 0 or value == float("inf"):  # also refuses nan
         raise BadOption(f"--tolerance {text!r} is not METRIC=NUMBER or METRIC=NUMBER% (e.g. auc=0.001, 'loss=1%')")
     return key.strip(), Tolerance(value, percent)
 
