@@ -111,6 +111,23 @@ def offline_rows(template: Path, root: Path, repeats: int = 5) -> list[dict]:
     return rows + [{"what": "offline commands import mlflow", "value": imports_mlflow}]
 
 
+NOTES = """
+Notes
+- *capture s* is the capture itself (the naive loop's own timer; snap's summary line), without
+  interpreter start and `import mlflow` (about 1.5 s); *process s* is process start to exit.
+  Versions/s and the ratios use *capture s*.
+- Requests are counted at `requests.adapters.HTTPAdapter.send` (snapshot/http_count.py) in both.
+  snap's per-version floor is 6 for these models: the model folder's listing, its four metadata
+  files (MLmodel, requirements.txt, conda.yaml, python_env.yaml; MLflow has no batch read for
+  artifacts) and the run's artifact listing. Everything else is batched (search_model_versions,
+  search_runs by run id, search_logged_models by model id, one experiment and one permission
+  lookup per model) and amortised to ~0.04 per version.
+- The proxy (bench/servers.py) holds each request for the delay, then forwards it over keep-alive
+  connections to the same server.
+- `snap diff` and `snap report` are diff/engine.py and diff/report.py (not part of the batch work).
+"""
+
+
 def targets(capture: list[dict], memory: dict | None, offline: list[dict]) -> list[str]:
     """The issue's targets, each with what was measured and whether it is met."""
     by = {(r["server"], r["what"].split(" (")[0].split(" again")[0] + (" again" if "again" in r["what"] else "")): r
@@ -162,7 +179,7 @@ def render(args, capture: list[dict], memory: dict | None, offline: list[dict]) 
               for r in offline if "median_s" in r]
     lines.append(f"\n`snap report`/`snap diff` import mlflow: {offline[-1]['value']} (python -X importtime)")
     if memory and len(offline) > 1:
-        lines += ["", *targets(capture, memory, offline)]
+        lines += ["", *targets(capture, memory, offline), NOTES]
     return "\n".join(lines) + "\n"
 
 

@@ -12,18 +12,15 @@ Store-aware:
   same download URI, its mlmodel, environment and model listing are reused and
   `manifest.reused = {"model_files": "<that snapshot's path>"}` says so;
 - dedupe: a version whose content equals its newest stored snapshot's gets no new
-  file. Content is compared by `dedupe_key`: the content hash of the document
-  without `manifest.reused` and `manifest.requested_uri`, which say how a
-  snapshot was taken, not what the model was. (The stored `content_hash` covers the
-  whole document as always, the reuse note included.)
+  file. Content is compared without `manifest.reused` and `manifest.requested_uri`,
+  which say how a snapshot was taken, not what the model was (snapshot.reuse).
+  The stored `content_hash` covers the whole document as always, reuse note included.
 - resume: a journal in the store (snapshot.journal) lists finished versions.
 """
 
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
 import os
 import threading
 import time
@@ -39,13 +36,11 @@ from snapshot.errors import SnapError
 from snapshot.io import load_snapshot
 from snapshot.journal import Journal
 from snapshot.prefetch import CHUNK, Prefetcher
-from snapshot.store import snapshot_dir
+from snapshot.reuse import model_files_of, newest_snapshot, same_content
 from snapshot.uris import redact_uri
 
 DEFAULT_WORKERS = 8
 MAX_WORKERS = 32
-MODEL_FILE_KEYS = ("mlmodel", "environment", "artifacts.model")
-_NOT_CONTENT = ("captured_at", "content_hash", "reused", "requested_uri")
 
 
 @dataclass
@@ -60,46 +55,6 @@ class BatchResult:
     seconds: float = 0.0
     interrupted: bool = False
     journal: Path | None = None
-
-
-def dedupe_key(doc: dict) -> str:
-    """The hash of what was captured: the content hash's canonical JSON without how it was asked for or reused."""
-    manifest = {k: v for k, v in doc["manifest"].items() if k not in _NOT_CONTENT}
-    text = json.dumps({**doc, "manifest": manifest}, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def same_content(earlier: dict, doc: dict) -> bool:
-    """Whether a new document (no reuse note yet) says what an earlier snapshot said."""
-    em, dm = earlier["manifest"], doc["manifest"]
-    if "reused" not in em and em.get("requested_uri") == dm.get("requested_uri"):
-        return em.get("content_hash") == dm.get("content_hash")  # already computed: no second hashing
-    return dedupe_key(earlier) == dedupe_key(doc)
-
-
-def newest_snapshot(store: Path, name: str, version: str) -> Path | None:
-    """The newest snapshot file of one version (JSON preferred), without scanning the store."""
-    folder = snapshot_dir(store, name, version)
-    if not folder.is_dir():
-        return None
-    files = [f for f in folder.iterdir() if f.suffix in (".json", ".parquet") and not f.name.startswith(".")]
-    if not files:
-        return None
-    return max(files, key=lambda f: (f.stem, f.suffix == ".json"))
-
-
-def model_files_of(doc: dict, download_uri: str, options: CaptureOptions):
-    """(mlmodel, environment, model listing) of an earlier snapshot, if they can stand for a new download."""
-    mv, listing = doc.get("model_version") or {}, (doc.get("artifacts") or {}).get("model")
-    usable = (
-        not options.checksums
-        and not (doc["manifest"].get("options") or {}).get("checksums")
-        and mv.get("status") == "READY"
-        and mv.get("download_uri") == download_uri
-        and listing is not None and listing.get("root_uri") == download_uri
-        and not any(key in (doc.get("unavailable") or {}) for key in MODEL_FILE_KEYS)
-    )
-    return (doc.get("mlmodel"), doc.get("environment"), listing) if usable else None
 
 
 class BatchCapture:

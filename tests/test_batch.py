@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.populate import populate_model  # noqa: E402
-from snapshot.batch import dedupe_key  # noqa: E402
+from snapshot.reuse import dedupe_key  # noqa: E402
 from snapshot.capture import CaptureOptions, capture_version  # noqa: E402
 from snapshot.cli import app  # noqa: E402
 from snapshot.connection import connect  # noqa: E402
