@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 
 from snapshot.capture import CaptureOptions
-from snapshot.store import snapshot_dir
+from snapshot.store import escape_name
 
 MODEL_FILE_KEYS = ("mlmodel", "environment", "artifacts.model")
 _NOT_CONTENT = ("captured_at", "content_hash", "reused", "requested_uri")
@@ -38,7 +38,9 @@ def same_content(earlier: dict, doc: dict) -> bool:
 
 def newest_snapshot(store: Path, name: str, version: str) -> Path | None:
     """The newest snapshot file of one version (JSON preferred), without scanning the store."""
-    folder = snapshot_dir(store, name, version)
+    # escape_name already keeps every name inside the store; snapshot_dir's resolve() check
+    # (a realpath per call) guards writes and is not needed to read.
+    folder = store / escape_name(name) / f"v{escape_name(str(version))}"
     if not folder.is_dir():
         return None
     files = [f for f in folder.iterdir() if f.suffix in (".json", ".parquet") and not f.name.startswith(".")]
