@@ -37,7 +37,7 @@ from snapshot.io import load_snapshot
 from snapshot.journal import Journal
 from snapshot.prefetch import CHUNK, Prefetcher
 from snapshot.reuse import model_files_of, newest_snapshot, same_content
-from snapshot.uris import redact_uri
+from snapshot.uris import redact_secrets
 
 DEFAULT_WORKERS = 8
 MAX_WORKERS = 32
@@ -129,7 +129,7 @@ class BatchCapture:
             try:
                 chunk = self.prefetcher.chunk(rm, todo[start:start + CHUNK])
             except SnapError as exc:  # capture these versions one request at a time instead
-                self.progress.note(f"{name}: batch reads failed ({exc}); fetching per version")
+                self.progress.note(redact_secrets(f"{name}: batch reads failed ({exc}); fetching per version"))
                 chunk = [{"model_version": mv, "registered_model": rm} for mv in todo[start:start + CHUNK]]
             for pre in chunk:
                 self._submit(pool, requested_uri, pre)
@@ -224,8 +224,9 @@ class BatchCapture:
                 self._run_sources.setdefault(download_uri, str(path))
 
     def _failed(self, name: str, version: str, reason: str) -> str:
+        reason = redact_secrets(reason)  # errors quote URLs, credentials included
         with self._lock:
-            self.result.failed.append((name, version, redact_uri(reason) or reason))
+            self.result.failed.append((name, version, reason))
         self.progress.failure(name, version, reason)
         return "failed"
 

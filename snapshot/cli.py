@@ -26,7 +26,7 @@ def _fail(message: str, code: int) -> None:
     """One line on stderr (credentials removed, whatever the message quotes), then exit."""
     from snapshot.uris import redact_secrets
 
-    if _state["debug"]:
+    if _state["debug"] and sys.exc_info()[0] is not None:
         import traceback
 
         traceback.print_exc()
@@ -77,10 +77,10 @@ def capture(
     fmt: str = typer.Option("both", "--format", help="json, parquet or both"),
     metric_history: bool = typer.Option(False, "--metric-history", help="also capture every metric's full history"),
     checksums: bool = typer.Option(False, "--checksums", help="add sha256 of model files up to --checksum-limit bytes"),
-    checksum_limit: int = typer.Option(50_000_000, "--checksum-limit", help="largest file to checksum, in bytes"),
+    checksum_limit: int = typer.Option(50_000_000, "--checksum-limit", min=0, help="largest file to checksum, in bytes"),
     all_models: bool = typer.Option(False, "--all", help="capture every version of every registered model"),
     filter_string: Optional[str] = typer.Option(None, "--filter", help="with --all: an MLflow search filter, e.g. \"name LIKE 'fraud%'\""),
-    workers: int = typer.Option(8, "--workers", help="versions captured at once by whole-model and --all captures (at most 32)"),
+    workers: int = typer.Option(8, "--workers", min=1, max=32, help="versions captured at once by whole-model and --all captures"),
     resume: bool = typer.Option(True, "--resume/--no-resume", help="finish an interrupted whole-model or --all capture"),
 ) -> None:
     """Capture model versions from an MLflow registry into snapshots.
@@ -93,6 +93,7 @@ def capture(
 
     Example: snap capture --all --filter "name LIKE 'fraud%'" --workers 8
     """
+    _check_capture_options(output, fmt, all_models, filter_string)
     from snapshot.capture import CaptureOptions  # imports mlflow
     from snapshot.writer import capture_to_files, wants_batch
 
@@ -101,10 +102,19 @@ def capture(
         _capture_batch(uris or [], all_models, filter_string, tracking_uri, registry_uri, store, fmt, options,
                        workers, resume)
         return
-    if all_models:
-        _fail("-o writes one snapshot; --all needs a store (drop -o)", 2)
     for line in capture_to_files(uris or [], tracking_uri, registry_uri, store, output, fmt, options):
         typer.echo(line)
+
+
+def _check_capture_options(output: Optional[Path], fmt: str, all_models: bool, filter_string: Optional[str]) -> None:
+    from snapshot.errors import BadOption
+
+    if filter_string and not all_models:
+        raise BadOption("--filter selects models for --all; add --all")
+    if output is not None and all_models:
+        raise BadOption("-o writes one snapshot; --all needs a store (drop -o)")
+    if output is not None and fmt != "both":
+        raise BadOption("-o takes its format from the file's suffix; drop --format")
 
 
 def _capture_batch(uris, all_models, filter_string, tracking_uri, registry_uri, store, fmt, options,
@@ -126,6 +136,9 @@ def _capture_batch(uris, all_models, filter_string, tracking_uri, registry_uri, 
                    f"(journal {result.journal}).", err=True)
         raise typer.Exit(130)
     if result.failed:
+        total = result.captured + result.unchanged + len(result.failed)
+        typer.echo(f"Error: {len(result.failed)} of {total} versions failed (listed above); "
+                   "the others were captured", err=True)
         raise typer.Exit(EXIT_PARTIAL)
 
 
