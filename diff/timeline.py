@@ -16,6 +16,7 @@ from diff.render import check_format
 from diff.render_json import DIFF_SCHEMA_VERSION
 from diff.render_markdown import code_cell, escape
 from snapshot.io import load_snapshot
+from snapshot.errors import BadReference
 from snapshot.store import list_entries, resolve_ref
 
 
@@ -37,6 +38,9 @@ class Timeline:
 
 def version_timeline(store: Path, ref: str, model: str | None = None) -> Timeline:
     """Every snapshot of the version `ref` names (`NAME/5`, `v5`, `NAME@ALIAS`), each diffed with the one before."""
+    if ref.startswith("models:/") or ref.endswith((".json", ".parquet")):
+        raise BadReference(f"snap log takes a store reference like Churn/5 or v5, not {ref!r}; "
+                           "its history comes from the store's snapshots of that version")
     newest = resolve_ref(store, ref, model)
     entries = [e for e in list_entries(store) if e.path.parent == newest.parent]
     steps, previous = [], None
