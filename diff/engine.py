@@ -44,7 +44,7 @@ def diff_snapshots(left: dict, right: dict, options: DiffOptions | None = None) 
         if _wanted(section, options):
             changes += compare(masked_left, masked_right, options)
     if _wanted("other", options):
-        changes += compare_generic(left, right, lambda p: matches(p, CLAIMED) or matches(p, ignores))
+        changes += compare_generic(masked_left, masked_right, lambda p: matches(p, CLAIMED) or matches(p, ignores))
     changes = [c for c in changes if not matches(c.path, ignores)]
     kept = [c for c in changes if c.detail != WITHIN_TOLERANCE]
     tolerated = [c for c in changes if c.detail == WITHIN_TOLERANCE]

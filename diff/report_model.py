@@ -5,6 +5,7 @@ from __future__ import annotations
 from diff.markdown import NONE_FOUND, Page
 from diff.report_common import note_unavailable
 from diff.report_values import fmt_iso, model_uri, run_model_download_uri
+from snapshot.uris import logged_model_id
 
 PYFUNC = "python_function"
 
@@ -84,9 +85,7 @@ def model_uris(doc: dict, mlmodel: dict) -> dict:
         "reg_model_download_uri": mv.get("download_uri"),
         "run_model_download_uri": run_model_download_uri(doc),
     }
-    source = str(mv.get("source") or "")
-    from_source = source[len("models:/"):] if source.startswith("models:/m-") else None
-    model_id = mv.get("model_id") or mlmodel.get("model_id") or from_source
+    model_id = logged_model_id(mv) or mlmodel.get("model_id")
     if model_id:  # MLflow 3: the model lives outside the run, as a logged model
         uris["logged_model_uri"] = f"models:/{model_id}"
     return uris

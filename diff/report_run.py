@@ -5,7 +5,12 @@ from __future__ import annotations
 from diff.markdown import KEY_COLUMNS, NONE_FOUND, Page
 from diff.report_common import note_unavailable, render_permissions
 from diff.report_values import (
-    SPARK_DATASOURCE_TAG, Links, add_times, explode, primitives, shown,
+    SPARK_DATASOURCE_TAG,
+    Links,
+    add_times,
+    explode,
+    primitives,
+    shown,
 )
 
 RUN_INFO_ORDER = (

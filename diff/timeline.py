@@ -15,8 +15,8 @@ from diff.engine import diff_snapshots
 from diff.render import check_format
 from diff.render_json import DIFF_SCHEMA_VERSION
 from diff.render_markdown import code_cell, escape
-from snapshot.io import load_snapshot
 from snapshot.errors import BadReference
+from snapshot.io import load_snapshot
 from snapshot.store import list_entries, resolve_ref
 
 

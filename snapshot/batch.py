@@ -91,11 +91,13 @@ class BatchCapture:
             self._drain()
             pool.shutdown(wait=True)
             self.journal.remove()
-        except KeyboardInterrupt:
-            self.result.interrupted = True
+        except BaseException as exc:  # Ctrl-C, or a failure outside any one version: keep what finished
+            self.result.interrupted = isinstance(exc, KeyboardInterrupt)
             self._stop.set()
             pool.shutdown(wait=True, cancel_futures=True)
             self.journal.flush()
+            if not self.result.interrupted:
+                raise
         finally:
             for shared in self._pools:
                 shared.shutdown(wait=False)
@@ -181,7 +183,7 @@ class BatchCapture:
         if reused_from:
             doc["manifest"]["reused"] = {"model_files": reused_from}
             seal(doc, doc["manifest"]["captured_at"])
-        from snapshot.writer import write_to_store
+        from snapshot.store import write_to_store
 
         paths = write_to_store(doc, self.store, self.fmt)
         self._remember(pre["download_uri"], doc, paths[0])

@@ -13,7 +13,7 @@ from snapshot.environment import parse_conda, parse_python_env, parse_requiremen
 from snapshot.errors import ModelNotFound, ModelVersionNotFound
 from snapshot.mlmodel import parse_mlmodel
 from snapshot.resolve import resolve_versions
-from snapshot.uris import redact_tree
+from snapshot.uris import logged_model_id, redact_tree
 
 _PARSERS = {"requirements.txt": ("requirements", parse_requirements),
             "conda.yaml": ("conda", parse_conda),
@@ -153,14 +153,14 @@ class _Capture:
 
     def _metric_history(self, run_id: str, keys: list[str]) -> dict:
         def history(key):
-            points = self.client.get_metric_history(run_id, key)
-            return sorted(({"step": m.step, "timestamp": m.timestamp, "value": m.value} for m in points),
-                          key=lambda p: (p["step"], p["timestamp"]))
+            points = (to_dict(m) for m in self.client.get_metric_history(run_id, key))  # NaN as "NaN", as the API
+            return sorted(({"step": int(p.get("step", 0)), "timestamp": p.get("timestamp"), "value": p.get("value")}
+                           for p in points), key=lambda p: (p["step"], p["timestamp"]))
         with mlflow_errors(f"metric history of run {run_id}"):
             return dict(zip(keys, self.io_pool.map(history, keys)))
 
     def _logged_model(self, mv: dict):
-        model_id = mv.get("model_id") or _model_id_from_source(mv.get("source") or "")
+        model_id = logged_model_id(mv)
         if not model_id:
             return None
         try:
@@ -177,22 +177,25 @@ class _Capture:
     def _model_files(self, uri: str):
         if "model_files" in self.prefetched:
             return self.prefetched["model_files"]
+        no_environment = {"requirements": None, "conda": None, "python_env": None}
         try:
             tree = list_tree(uri, self.conn.tracking_uri, self.conn.registry_uri, self.io_pool)
         except Exception as exc:
-            reason = f"the artifact store refused to list {uri}: {str(exc).splitlines()[0][:200]}"
+            reason = f"the artifact store refused to list {uri}: {_first_line(exc)}"
             for key in ("artifacts.model", "mlmodel", "environment"):
                 self.unavailable[key] = reason
-            return None, {"requirements": None, "conda": None, "python_env": None}, None
+            return None, no_environment, None
         present = [n for n in METADATA_FILES if any(f["path"] == n and not f["is_dir"] for f in tree["files"])]
-        texts = read_files(uri, present, self.conn.tracking_uri, self.conn.registry_uri, self.io_pool)
+        try:
+            texts = read_files(uri, present, self.conn.tracking_uri, self.conn.registry_uri, self.io_pool)
+            mlmodel, environment = _parse_model_files(texts)
+        except Exception as exc:  # an unreadable or malformed file: record it, keep the rest of the version
+            reason = f"cannot read the model's metadata files under {uri}: {_first_line(exc)}"
+            self.unavailable["mlmodel"] = self.unavailable["environment"] = reason
+            mlmodel, environment = None, no_environment
         if self.options.checksums:
             add_checksums(tree, uri, self.options.checksum_limit, self.conn.tracking_uri,
                           self.conn.registry_uri, self.io_pool)
-        mlmodel = None
-        if "MLmodel" in texts:
-            mlmodel = {"raw": texts["MLmodel"], "parsed": parse_mlmodel(texts["MLmodel"])}
-        environment = {key: (parse(texts[file]) if file in texts else None) for file, (key, parse) in _PARSERS.items()}
         return mlmodel, environment, tree
 
     def _run_artifacts(self, run):
@@ -202,7 +205,7 @@ class _Capture:
         try:
             return list_tree(uri, self.conn.tracking_uri, self.conn.registry_uri, self.io_pool)
         except Exception as exc:
-            self.unavailable["artifacts.run"] = f"the artifact store refused to list {uri}: {str(exc).splitlines()[0][:200]}"
+            self.unavailable["artifacts.run"] = f"the artifact store refused to list {uri}: {_first_line(exc)}"
             return None
 
     def _permissions(self, experiment):
@@ -217,6 +220,18 @@ class _Capture:
         if reason:
             self.unavailable["permissions"] = reason
         return section
+
+
+def _parse_model_files(texts: dict[str, str]) -> tuple[dict | None, dict]:
+    mlmodel = None
+    if "MLmodel" in texts:
+        mlmodel = {"raw": texts["MLmodel"], "parsed": parse_mlmodel(texts["MLmodel"])}
+    environment = {key: (parse(texts[file]) if file in texts else None) for file, (key, parse) in _PARSERS.items()}
+    return mlmodel, environment
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0][:200]
 
 
 def _pairs(items) -> dict:
@@ -246,9 +261,3 @@ def _shape_run(raw: dict) -> dict:
         "model_inputs": sorted(inputs.get("model_inputs") or [], key=key),
         "model_outputs": sorted(outputs.get("model_outputs") or [], key=key),
     }
-
-
-def _model_id_from_source(source: str) -> str | None:
-    if source.startswith("models:/m-"):
-        return source[len("models:/"):].split("/")[0]
-    return None

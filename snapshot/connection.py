@@ -19,7 +19,11 @@ from mlflow.exceptions import MlflowException
 from mlflow.utils.proto_json_utils import message_to_json
 
 from snapshot.errors import (
-    CredentialsRefused, ModelNotFound, ModelVersionNotFound, SnapError, TrackingServerUnreachable,
+    CredentialsRefused,
+    ModelNotFound,
+    ModelVersionNotFound,
+    SnapError,
+    TrackingServerUnreachable,
 )
 from snapshot.uris import redact_uri
 
@@ -63,10 +67,10 @@ def connect(tracking_uri: str | None = None, registry_uri: str | None = None) ->
     if kind == "mlflow":
         host = _http_base(tracking_uri)
         version = _preflight(tracking_uri)
-    if _server_kind(registry_uri) == "mlflow" and _http_base(registry_uri) != host:
-        _preflight(registry_uri, "--registry-uri / MLFLOW_REGISTRY_URI")
     elif kind == "databricks":
         host = _databricks_host(tracking_uri)
+    if _server_kind(registry_uri) == "mlflow" and _http_base(registry_uri) != host:
+        _preflight(registry_uri, "--registry-uri / MLFLOW_REGISTRY_URI")
     client = MlflowClient(tracking_uri=tracking_uri, registry_uri=registry_uri)
     is_uc = registry_uri.startswith("databricks-uc")
     return Connection(tracking_uri, registry_uri, client, kind, host, version, is_uc)
@@ -87,19 +91,30 @@ def _http_base(uri: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
 
 
-def _auth(uri: str):
+def _request_options(uri: str) -> dict:
+    """Credentials and TLS settings as MLflow's own client would send them."""
+    from mlflow.utils.credentials import get_default_host_creds
+
+    creds = get_default_host_creds(uri)
     parts = urlsplit(uri)
+    options: dict = {"headers": {}}
     if parts.username:
-        return (parts.username, parts.password or "")
-    user, password = os.environ.get("MLFLOW_TRACKING_USERNAME"), os.environ.get("MLFLOW_TRACKING_PASSWORD")
-    return (user, password) if user else None
+        options["auth"] = (parts.username, parts.password or "")
+    elif creds.username:
+        options["auth"] = (creds.username, creds.password or "")
+    if creds.token:
+        options["headers"]["Authorization"] = f"Bearer {creds.token}"
+    options["verify"] = False if creds.ignore_tls_verification else (creds.server_cert_path or True)
+    if creds.client_cert_path:
+        options["cert"] = creds.client_cert_path
+    return options
 
 
 def _preflight(uri: str, option: str = "--tracking-uri / MLFLOW_TRACKING_URI") -> str | None:
     """Fail fast on a server that is down, is not MLflow, or refuses us; return its version."""
     base = _http_base(uri)
     try:
-        response = requests.get(f"{base}/version", timeout=PREFLIGHT_TIMEOUT, auth=_auth(uri))
+        response = requests.get(f"{base}/version", timeout=PREFLIGHT_TIMEOUT, **_request_options(uri))
     except requests.RequestException as exc:
         raise TrackingServerUnreachable(
             f"cannot reach the MLflow server at {base} ({type(exc).__name__}); "

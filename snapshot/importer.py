@@ -22,7 +22,7 @@ from snapshot.errors import ImportFailed, SnapshotNotFound
 from snapshot.import_values import mlflow_string, restore_dataset_inputs, restore_tags, run_info, scalar_fields
 from snapshot.io import write_snapshot
 from snapshot.permissions import grants_from_databricks, grants_from_unity_catalog
-from snapshot.store import default_store, file_stem, snapshot_dir
+from snapshot.store import default_store, write_to_store
 from snapshot.uris import redact_tree, redact_uri
 
 TOOL = "mlflow-reports"
@@ -77,13 +77,8 @@ def import_files(files: list[Path], store, output) -> Iterator[str]:
         return
     root = default_store(store)
     for path in files:
-        doc = import_report(path)
-        m = doc["manifest"]
-        folder = snapshot_dir(root, m["model_name"], m["model_version"])
-        stem = file_stem(m["captured_at"])
-        write_snapshot(doc, folder / f"{stem}.parquet")
-        written = write_snapshot(doc, folder / f"{stem}.json")
-        yield f"imported {path} -> {written}"
+        written = write_to_store(import_report(path), root)
+        yield f"imported {path} -> {written[0]}"
 
 
 def _read(path: Path) -> tuple[dict, bytes]:

@@ -58,7 +58,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     except OSError as exc:
         raise StoreNotWritable(f"cannot write to {path.parent}: {exc.strerror}; choose another location") from None
     try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a store is meant to be shared
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; a store is meant to be shared
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -71,7 +71,10 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def _umask() -> int:
-    current = os.umask(0)
+def _read_umask() -> int:
+    current = os.umask(0)  # the only way to read it; done once, before any thread writes
     os.umask(current)
     return current
+
+
+_UMASK = _read_umask()

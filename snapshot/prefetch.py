@@ -17,9 +17,9 @@ from typing import Iterator
 from mlflow.entities import ViewType
 from mlflow.exceptions import MlflowException
 
-from snapshot.capture import _model_id_from_source
 from snapshot.connection import Connection, mlflow_errors, to_dict
 from snapshot.resolve import search_versions
+from snapshot.uris import logged_model_id
 
 PAGE = 1000
 CHUNK = 100  # ids per `IN (...)` filter
@@ -178,4 +178,4 @@ class Prefetcher:
 
 
 def _model_id(mv: dict) -> str | None:
-    return mv.get("model_id") or _model_id_from_source(mv.get("source") or "")
+    return logged_model_id(mv)

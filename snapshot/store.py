@@ -33,11 +33,26 @@ def escape_name(name: str) -> str:
             out.append(ch)
         else:
             out.append("".join(f"%{b:02X}" for b in ch.encode("utf-8")))
+    if out[0] == ".":
+        out[0] = "%2E"  # dot-folders are snap's own (.snap-journal) and hidden from listings
     return "".join(out)
 
 
 def unescape_name(dirname: str) -> str:
     return unquote(dirname)
+
+
+STORE_FORMATS = {"json": ("json",), "parquet": ("parquet",), "both": ("json", "parquet")}
+
+
+def write_to_store(doc: dict, store: Path, fmt: str = "both") -> list[Path]:
+    """Write a snapshot at its place in the store: <model>/v<version>/<captured_at>.<format>."""
+    from snapshot.io import write_snapshot
+
+    m = doc["manifest"]
+    folder = snapshot_dir(store, m["model_name"], m["model_version"])
+    stem = file_stem(m["captured_at"])
+    return [write_snapshot(doc, folder / f"{stem}.{ext}") for ext in STORE_FORMATS[fmt]]
 
 
 def file_stem(captured_at: str) -> str:
@@ -77,7 +92,7 @@ def list_entries(store: Path) -> list[Entry]:
     if not store.is_dir():
         return []
     for model_dir in store.iterdir():
-        if not model_dir.is_dir():
+        if not model_dir.is_dir() or model_dir.name.startswith("."):
             continue
         for version_dir in model_dir.iterdir():
             if not (version_dir.is_dir() and version_dir.name.startswith("v")):

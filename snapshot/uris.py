@@ -66,7 +66,7 @@ def redact_uri(uri: str | None) -> str | None:
 
 
 _TOKEN_PATTERNS = [
-    re.compile(r"dapi[0-9a-f]{32}(-\d+)?"),                 # Databricks personal access token
+    re.compile(r"dapi[0-9a-f]{32}(?:-\d+)?"),               # Databricks personal access token
     re.compile(r"gh[pousr]_[A-Za-z0-9]{36,}"),             # GitHub tokens
     re.compile(r"github_pat_[A-Za-z0-9_]{40,}"),
     re.compile(r"(?:AKIA|ASIA)[0-9A-Z]{16}"),              # AWS access key id
@@ -74,13 +74,16 @@ _TOKEN_PATTERNS = [
     re.compile(r"sk-[A-Za-z0-9_-]{20,}"),                  # OpenAI-style keys
     re.compile(r"eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"),  # JWT
     re.compile(r"(?<=://)[^/\s:@]+:[^/\s@]+(?=@)"),        # user:password@ in any URL
+    # signed-URL and token query values (Azure SAS sig=, S3 X-Amz-Signature=, ?token=): the name stays
+    re.compile(r"(?<=[?&])((?:[^=&\s]*[-_.])?(?:sig|signature|token|credential|secret|password|passwd|key|apikey)=)"
+               r"[^&\s#]+", re.I),
 ]
 
 
 def redact_secrets(text: str) -> str:
     """Replace token-looking substrings in a free-text value with `[REDACTED]`."""
     for pattern in _TOKEN_PATTERNS:
-        text = pattern.sub("[REDACTED]", text)
+        text = pattern.sub(lambda m: ((m.group(1) or "") if m.groups() else "") + "[REDACTED]", text)
     return text
 
 
@@ -93,3 +96,10 @@ def redact_tree(value):
     if isinstance(value, str):
         return redact_secrets(value)
     return value
+
+
+def logged_model_id(model_version: dict) -> str | None:
+    """The MLflow 3 logged model of a version: its `model_id`, else the id in a `models:/m-…` source."""
+    source = str(model_version.get("source") or "")
+    from_source = source[len("models:/"):].split("/")[0] if source.startswith("models:/m-") else None
+    return model_version.get("model_id") or from_source

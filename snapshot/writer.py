@@ -11,20 +11,8 @@ from snapshot.document import title
 from snapshot.errors import BadOption
 from snapshot.io import format_of, write_snapshot
 from snapshot.resolve import is_whole_model, resolve_versions
-from snapshot.store import default_store, file_stem, snapshot_dir
-
-FORMATS = {"json": ("json",), "parquet": ("parquet",), "both": ("json", "parquet")}
-
-
-def store_paths(doc: dict, store: Path, fmt: str) -> list[Path]:
-    m = doc["manifest"]
-    folder = snapshot_dir(store, m["model_name"], m["model_version"])
-    stem = file_stem(m["captured_at"])
-    return [folder / f"{stem}.{ext}" for ext in FORMATS[fmt]]
-
-
-def write_to_store(doc: dict, store: Path, fmt: str = "both") -> list[Path]:
-    return [write_snapshot(doc, path) for path in store_paths(doc, store, fmt)]
+from snapshot.store import STORE_FORMATS as FORMATS
+from snapshot.store import default_store, write_to_store
 
 
 def capture_to_files(uris: list[str], tracking_uri: str | None, registry_uri: str | None,
