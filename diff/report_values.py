@@ -10,7 +10,7 @@ import time
 from typing import Any
 from urllib.parse import quote
 
-SPARK_DATASOURCE_TAG = "sparkDatasourceInfo"
+from snapshot.tags import SPARK_DATASOURCE_TAG
 
 
 def fmt_millis(millis: Any) -> str | None:

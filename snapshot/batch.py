@@ -39,7 +39,6 @@ from snapshot.prefetch import CHUNK, Prefetcher
 from snapshot.reuse import model_files_of, newest_snapshot, same_content
 from snapshot.uris import redact_secrets
 
-DEFAULT_WORKERS = 8
 MAX_WORKERS = 32
 
 

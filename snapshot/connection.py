@@ -9,7 +9,7 @@ import json
 import os
 import re
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 import mlflow
@@ -41,7 +41,6 @@ class Connection:
     tracking_host: str | None
     server_version: str | None
     is_unity_catalog: bool
-    requests_made: dict = field(default_factory=lambda: {"count": 0})
 
     def manifest_fields(self) -> dict:
         return {

@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import math
 
-SPARK_DATASOURCE_TAG = "sparkDatasourceInfo"
+from snapshot.tags import SPARK_DATASOURCE_TAG
+
 LOG_MODEL_HISTORY_TAG = "mlflow.log-model.history"
 
 

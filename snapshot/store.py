@@ -107,10 +107,6 @@ def list_entries(store: Path) -> list[Entry]:
     return sorted(entries.values(), key=lambda e: e.sort_key)
 
 
-def models(store: Path) -> list[str]:
-    return sorted({e.model for e in list_entries(store)})
-
-
 _REF = re.compile(r"^(?:(?P<model>.+?)(?P<sep>[/@]))?(?P<rest>[^/@]+)$")
 
 
