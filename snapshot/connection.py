@@ -54,11 +54,32 @@ class Connection:
         }
 
 
+_PROBED_MODULES = ("dbruntime", "pyspark")
+
+
+def _fast_fail_databricks_probe() -> None:
+    """Outside Databricks, make MLflow's per-request `import dbruntime`/`pyspark` probes fail at once.
+
+    MLflow's client tries those imports several times for every request (to find a
+    notebook context or a Spark session). A failed import is not cached, so each try
+    searched sys.path under the interpreter's import lock, and concurrent capture
+    threads queued on it. Marking a module that is not installed as absent changes
+    nothing else; an installed one is left alone.
+    """
+    import importlib.util
+    import sys
+
+    for name in _PROBED_MODULES:
+        if name not in sys.modules and importlib.util.find_spec(name) is None:
+            sys.modules[name] = None
+
+
 def connect(tracking_uri: str | None = None, registry_uri: str | None = None) -> Connection:
     """Resolve URIs (option, then environment, then MLflow's default) and check the server answers."""
     # A server that dies mid-capture should fail in seconds, not after MLflow's default ~4 minutes of retries.
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "3")
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "1")
+    _fast_fail_databricks_probe()
     tracking_uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or mlflow.get_tracking_uri()
     registry_uri = registry_uri or os.environ.get("MLFLOW_REGISTRY_URI") or tracking_uri
     kind = _server_kind(tracking_uri)
