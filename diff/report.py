@@ -8,7 +8,7 @@ sections follow. Pure functions of the snapshot document: no mlflow, no clock.
 from __future__ import annotations
 
 from diff.markdown import Page
-from diff.report_common import note_unavailable, render_permissions
+from diff.report_common import open_section, render_permissions
 from diff.report_extra import render_extras
 from diff.report_model import render_model_sections
 from diff.report_run import render_experiment, render_run
@@ -39,10 +39,8 @@ def render_report(doc: dict) -> str:
 
 
 def _registered_model(page: Page, doc: dict, links: Links) -> None:
-    rm = doc.get("registered_model")
-    page.header(1, "Registered Model")
-    if not rm:
-        note_unavailable(page, doc, "registered_model")
+    rm = open_section(page, doc, "registered_model", "Registered Model")
+    if rm is None:
         return
     row = primitives(rm, REGISTERED_MODEL_ORDER)
     add_times(row, rm, ("creation_timestamp", "last_updated_timestamp"))

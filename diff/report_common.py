@@ -13,6 +13,16 @@ def note_unavailable(page: Page, doc: dict, *paths: str) -> None:
             page.note(f"Not captured: {unavailable[path]}")
 
 
+def open_section(page: Page, doc: dict, key: str, title: str) -> dict | None:
+    """Start a top-level section; its data, or None after saying why it was not captured."""
+    page.header(1, title)
+    data = doc.get(key)
+    if not data:
+        note_unavailable(page, doc, key)
+        return None
+    return data
+
+
 def render_permissions(page: Page, doc: dict, which: str) -> None:
     """The service's own permission payload as JSON, as mlflow-reports shows it."""
     permissions = doc.get("permissions") or {}

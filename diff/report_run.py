@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from diff.markdown import KEY_COLUMNS, NONE_FOUND, Page
-from diff.report_common import note_unavailable, render_permissions
+from diff.report_common import open_section, render_permissions
 from diff.report_values import (
     SPARK_DATASOURCE_TAG,
     Links,
@@ -36,10 +36,8 @@ def _shown_dict(data: dict) -> dict:
 
 
 def render_run(page: Page, doc: dict, links: Links) -> None:
-    run = doc.get("run")
-    page.header(1, "Run")
-    if not run:
-        note_unavailable(page, doc, "run")
+    run = open_section(page, doc, "run", "Run")
+    if run is None:
         return
     info = run.get("info") or {}
     row = _shown_dict(primitives(info, RUN_INFO_ORDER))
@@ -137,10 +135,8 @@ def _cluster(page: Page, tags: dict) -> None:
 
 
 def render_experiment(page: Page, doc: dict, links: Links) -> None:
-    experiment = doc.get("experiment")
-    page.header(1, "Experiment")
-    if not experiment:
-        note_unavailable(page, doc, "experiment")
+    experiment = open_section(page, doc, "experiment", "Experiment")
+    if experiment is None:
         return
     row = _shown_dict(primitives(experiment, EXPERIMENT_ORDER))
     add_times(row, experiment, ("creation_time", "last_update_time"))
