@@ -218,28 +218,14 @@ def diff_(
     """
     from diff.changes import check_fail_on, failing_changes, make_options
     from diff.engine import diff_snapshots
-    from diff.render import check_format, plain_text, render_diff
-    from snapshot.targets import load_target
+    from diff.render import check_format, render_diff
+    from snapshot.targets import load_sides
 
     options = make_options(tolerance, ignore, no_default_ignores, only)
     check_fail_on(fail_on)
     check_format(fmt)
-    docs = []
-    for side, target in (("left", left), ("right", right)):
-        try:
-            docs.append(load_target(target, store, model, tracking_uri, registry_uri))
-        except SnapError as exc:
-            raise type(exc)(f"{side} side: {exc}") from exc
-        except Exception as exc:  # noqa: BLE001 - name the side, whatever went wrong
-            raise SnapError(f"{side} side: {type(exc).__name__}: {exc}") from exc
-    result = diff_snapshots(docs[0], docs[1], options)
-    rendered = render_diff(result, fmt)
-    if isinstance(rendered, str) or output is not None:
-        _emit(plain_text(rendered), output)
-    else:
-        from rich.console import Console
-
-        Console().print(rendered)
+    result = diff_snapshots(*load_sides(left, right, store, model, tracking_uri, registry_uri), options)
+    _emit(render_diff(result, fmt), output)
     raise typer.Exit(1 if failing_changes(result, fail_on) else 0)
 
 
@@ -258,22 +244,22 @@ def log(
     from diff.timeline import render_log, version_timeline
     from snapshot.store import default_store
 
-    rendered = render_log(version_timeline(default_store(store), ref, model), fmt)
-    if isinstance(rendered, str):
-        _emit(rendered, None)
+    _emit(render_log(version_timeline(default_store(store), ref, model), fmt), None)
+
+
+def _emit(rendered, output: Optional[Path]) -> None:
+    """Text or a rich renderable to stdout (colour where the terminal has it), or as plain text to a file."""
+    if output is not None:
+        from diff.render import plain_text
+        from snapshot.io import write_atomic
+
+        write_atomic(output, plain_text(rendered).encode("utf-8"))
+    elif isinstance(rendered, str):
+        sys.stdout.write(rendered)
     else:
         from rich.console import Console
 
         Console().print(rendered)
-
-
-def _emit(text: str, output: Optional[Path]) -> None:
-    if output is None:
-        sys.stdout.write(text)
-        return
-    from snapshot.io import write_atomic
-
-    write_atomic(output, text.encode("utf-8"))
 
 
 @app.command()

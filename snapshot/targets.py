@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from snapshot.errors import BadOption
+from snapshot.errors import BadOption, SnapError
 from snapshot.io import load_snapshot
 from snapshot.store import default_store, resolve_ref
 
@@ -26,6 +26,20 @@ def load_target(target: str, store: str | Path | None = None, model: str | None 
     if path.suffix.lower() in (".json", ".parquet") or _exists(path):
         return load_snapshot(path)
     return load_snapshot(resolve_ref(default_store(store), target, model))
+
+
+def load_sides(left: str, right: str, store: str | Path | None = None, model: str | None = None,
+               tracking_uri: str | None = None, registry_uri: str | None = None) -> tuple[dict, dict]:
+    """Both sides of a diff; an error says which side it came from."""
+    docs = []
+    for side, target in (("left", left), ("right", right)):
+        try:
+            docs.append(load_target(target, store, model, tracking_uri, registry_uri))
+        except SnapError as exc:
+            raise type(exc)(f"{side} side: {exc}") from exc
+        except Exception as exc:  # noqa: BLE001 - name the side, whatever went wrong
+            raise SnapError(f"{side} side: {type(exc).__name__}: {exc}") from exc
+    return docs[0], docs[1]
 
 
 def _exists(path: Path) -> bool:
