@@ -126,14 +126,25 @@ class BatchCapture:
         self.progress.add_versions(len(todo))
         if not todo:
             self.progress.model_done(name, {"already done": len(mvs)})
-        for start in range(0, len(todo), CHUNK):
-            try:
-                chunk = self.prefetcher.chunk(rm, todo[start:start + CHUNK])
-            except SnapError as exc:  # capture these versions one request at a time instead
-                self.progress.note(redact_secrets(f"{name}: batch reads failed ({exc}); fetching per version"))
-                chunk = [{"model_version": mv, "registered_model": rm} for mv in todo[start:start + CHUNK]]
-            for pre in chunk:
-                self._submit(pool, requested_uri, pre)
+        parts = [todo[start:start + CHUNK] for start in range(0, len(todo), CHUNK)]
+        # The next chunk's search requests run while this chunk's versions are submitted
+        # (submitting waits for free slots), so the server is never left idle between chunks.
+        with ThreadPoolExecutor(1, thread_name_prefix="snap-prefetch") as ahead:
+            upcoming = ahead.submit(self._prefetch, rm, parts[0]) if parts else None
+            for index in range(len(parts)):
+                chunk = upcoming.result()
+                upcoming = ahead.submit(self._prefetch, rm, parts[index + 1]) if index + 1 < len(parts) else None
+                for pre in chunk:
+                    self._submit(pool, requested_uri, pre)
+
+    def _prefetch(self, rm: dict, mvs: list[dict]) -> list[dict]:
+        if self._stop.is_set():
+            return []
+        try:
+            return self.prefetcher.chunk(rm, mvs)
+        except SnapError as exc:  # capture these versions one request at a time instead
+            self.progress.note(redact_secrets(f"{rm['name']}: batch reads failed ({exc}); fetching per version"))
+            return [{"model_version": mv, "registered_model": rm} for mv in mvs]
 
     def _wanted(self, name: str, mvs: list[dict], wanted) -> list[dict]:
         if wanted is None:

@@ -4,7 +4,8 @@ Checked against MLflow 3.17's server: search_registered_models returns the same
 registered model as get_registered_model (tags and aliases included);
 search_model_versions the same version as get_model_version except `aliases`
 (absent: taken from the registered model's alias map); search_runs the same run
-as get_run; search_logged_models the same model as get_logged_model;
+as get_run (read as the server's JSON, which equals the client's entities turned
+back into JSON); search_logged_models the same model as get_logged_model;
 get_experiment is called once per experiment. tests/test_batch.py asserts that a
 batch snapshot equals the single-version one, content hash and all.
 """
@@ -146,15 +147,23 @@ class Prefetcher:
                 token = None
                 while True:
                     with mlflow_errors("runs"):
-                        page = self.client.search_runs(experiment_ids[exp_start:exp_start + CHUNK],
-                                                       f"attributes.run_id IN ({quoted})",
-                                                       run_view_type=ViewType.ALL, max_results=PAGE,
-                                                       page_token=token)
-                    found.update((run.info.run_id, to_dict(run)) for run in page)
-                    token = page.token
+                        runs, token = self._runs_page(experiment_ids[exp_start:exp_start + CHUNK],
+                                                      f"attributes.run_id IN ({quoted})", token)
+                    found.update((run["info"]["run_id"], run) for run in runs)
                     if not token:
                         break
         return found
+
+    def _runs_page(self, experiment_ids: list[str], filter_string: str, token: str | None):
+        """One page of search_runs: (runs in REST shape, next page token or None)."""
+        if self.conn.server_kind == "mlflow":  # the server's JSON is already the REST shape
+            body = {"experiment_ids": experiment_ids, "filter": filter_string, "run_view_type": "ALL",
+                    "max_results": PAGE, "page_token": token}
+            reply = self.conn.post_json("/api/2.0/mlflow/runs/search", body)
+            return reply.get("runs", []), reply.get("next_page_token") or None
+        page = self.client.search_runs(experiment_ids, filter_string, run_view_type=ViewType.ALL,
+                                       max_results=PAGE, page_token=token)
+        return [to_dict(run) for run in page], page.token
 
     def _logged_models(self, experiment_ids: list[str], model_ids: set[str]) -> dict[str, dict]:
         if not experiment_ids or not model_ids:
