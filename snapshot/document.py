@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 from datetime import datetime, timezone
@@ -24,10 +23,8 @@ def dumps(doc: dict) -> str:
 
 def content_hash(doc: dict) -> str:
     """sha256 of the document without its capture time and its own hash."""
-    body = copy.deepcopy(doc)
-    manifest = body.get("manifest", {})
-    manifest.pop("captured_at", None)
-    manifest.pop("content_hash", None)
+    manifest = {k: v for k, v in doc.get("manifest", {}).items() if k not in ("captured_at", "content_hash")}
+    body = {**doc, "manifest": manifest}
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 

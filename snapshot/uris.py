@@ -80,8 +80,16 @@ _TOKEN_PATTERNS = [
 ]
 
 
+# Matches where any one of the patterns matches: most strings hold no secret and are
+# passed over with this one search.
+_ANY_TOKEN = re.compile("|".join(f"(?i:{p.pattern})" if p.flags & re.I else f"(?:{p.pattern})"
+                                 for p in _TOKEN_PATTERNS))
+
+
 def redact_secrets(text: str) -> str:
     """Replace token-looking substrings in a free-text value with `[REDACTED]`."""
+    if not _ANY_TOKEN.search(text):
+        return text
     for pattern in _TOKEN_PATTERNS:
         text = pattern.sub(lambda m: ((m.group(1) or "") if m.groups() else "") + "[REDACTED]", text)
     return text
