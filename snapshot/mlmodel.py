@@ -7,7 +7,11 @@ import json
 import yaml
 
 
-class _StringTimesLoader(yaml.SafeLoader):
+# libyaml's parser where PyYAML was built with it (ten times faster); the same safe constructor either way.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _StringTimesLoader(_SafeLoader):
     """SafeLoader that leaves timestamps as the strings written in the file."""
 
 
