@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
@@ -16,17 +17,45 @@ def _repo(uri: str, tracking_uri: str, registry_uri: str):
     return get_artifact_repository(uri, tracking_uri=tracking_uri, registry_uri=registry_uri)
 
 
-def list_tree(uri: str, tracking_uri: str, registry_uri: str, pool: ThreadPoolExecutor) -> dict:
+class Listings:
+    """The directory listings of one version's capture, each requested once.
+
+    Keyed by the folder's full URI, so a folder two trees share (the model folder
+    of a model logged inside its run's artifacts, MLflow 2's layout) is listed
+    once for both. Listings run on the I/O pool.
+    """
+
+    def __init__(self, pool: ThreadPoolExecutor):
+        self.pool = pool
+        self._futures: dict[str, Future] = {}
+        self._lock = threading.Lock()
+
+    def entries(self, root_uri: str, repo, path: str | None) -> Future:
+        """(name, is_dir, size) of each entry of `path` under `root_uri`, as a future."""
+        key = root_uri.rstrip("/") + (f"/{path}" if path else "")
+        with self._lock:
+            if key not in self._futures:
+                self._futures[key] = self.pool.submit(_entries, repo, path)
+            return self._futures[key]
+
+
+def _entries(repo, path: str | None) -> list[tuple[str, bool, int | None]]:
+    return [(info.path.rstrip("/").rsplit("/", 1)[-1], bool(info.is_dir), None if info.is_dir else info.file_size)
+            for info in repo.list_artifacts(path)]
+
+
+def list_tree(uri: str, tracking_uri: str, registry_uri: str, listings: Listings) -> dict:
     """Every file and directory under `uri`, one listing request per directory, concurrently."""
     repo = _repo(uri, tracking_uri, registry_uri)
     files: list[dict] = []
-    pending = [pool.submit(repo.list_artifacts, None)]
+    pending = [(None, listings.entries(uri, repo, None))]
     while pending:
-        for info in pending.pop(0).result():
-            files.append({"path": info.path, "is_dir": bool(info.is_dir),
-                          "size": None if info.is_dir else info.file_size})
-            if info.is_dir:
-                pending.append(pool.submit(repo.list_artifacts, info.path))
+        folder, future = pending.pop(0)
+        for name, is_dir, size in future.result():
+            path = f"{folder}/{name}" if folder else name
+            files.append({"path": path, "is_dir": is_dir, "size": size})
+            if is_dir:
+                pending.append((path, listings.entries(uri, repo, path)))
     files.sort(key=lambda f: f["path"])
     only_files = [f for f in files if not f["is_dir"]]
     return {

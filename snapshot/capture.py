@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from snapshot import SCHEMA_VERSION, __version__
-from snapshot.artifacts import METADATA_FILES, add_checksums, list_tree, read_files
+from snapshot.artifacts import METADATA_FILES, Listings, add_checksums, list_tree, read_files
 from snapshot.connection import Connection, connect, mlflow_errors, to_dict
 from snapshot.document import seal
 from snapshot.environment import parse_conda, parse_python_env, parse_requirements
@@ -72,6 +72,7 @@ class _Capture:
         self.name, self.version, self.options = name, version, options
         self.pool, self.io_pool = pool, io_pool
         self.prefetched = prefetched
+        self.listings = Listings(io_pool)
         self.unavailable: dict[str, str] = {}
 
     def _fetch(self, key: str, what: str, func, *args):
@@ -179,7 +180,7 @@ class _Capture:
             return self.prefetched["model_files"]
         no_environment = {"requirements": None, "conda": None, "python_env": None}
         try:
-            tree = list_tree(uri, self.conn.tracking_uri, self.conn.registry_uri, self.io_pool)
+            tree = list_tree(uri, self.conn.tracking_uri, self.conn.registry_uri, self.listings)
         except Exception as exc:
             reason = f"the artifact store refused to list {uri}: {_first_line(exc)}"
             for key in ("artifacts.model", "mlmodel", "environment"):
@@ -203,7 +204,7 @@ class _Capture:
             return None
         uri = run["info"]["artifact_uri"]
         try:
-            return list_tree(uri, self.conn.tracking_uri, self.conn.registry_uri, self.io_pool)
+            return list_tree(uri, self.conn.tracking_uri, self.conn.registry_uri, self.listings)
         except Exception as exc:
             self.unavailable["artifacts.run"] = f"the artifact store refused to list {uri}: {_first_line(exc)}"
             return None

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 import jsonschema
 import pytest
@@ -151,6 +152,61 @@ def test_local_store_capture(local_store, tmp_path):
     assert [c["name"] for c in doc["mlmodel"]["parsed"]["signature"]["inputs"]] == facts["input_columns"]
     assert set(facts["run_artifacts"]) <= {f["path"] for f in doc["artifacts"]["run"]["files"]}
     assert "local MLflow store" in doc["unavailable"]["permissions"]
+
+
+@pytest.fixture(scope="module")
+def legacy_layout(mlflow_server, tmp_path_factory):
+    """A version in MLflow 2's layout: the model's files logged inside its run's artifacts.
+
+    Its source is `<run artifact root>/model`, as registries filled before MLflow 3
+    hold them; the run also has a file of its own.
+    """
+    import mlflow
+    from mlflow import MlflowClient
+
+    from registry import _echo_model_class
+
+    client = MlflowClient(mlflow_server, registry_uri=mlflow_server)
+    folder = tmp_path_factory.mktemp("legacy")
+    mlflow.pyfunc.save_model(str(folder / "model"), python_model=_echo_model_class()(),
+                             pip_requirements=["pandas==2.2.2"])
+    (folder / "notes.txt").write_text("trained the old way\n")
+    experiment_id = client.create_experiment("legacy-layout")
+    run = client.create_run(experiment_id)
+    client.log_artifacts(run.info.run_id, str(folder / "model"), "model")
+    client.log_artifact(run.info.run_id, str(folder / "notes.txt"))
+    client.set_terminated(run.info.run_id)
+    client.create_registered_model("LegacyLayout")
+    mv = client.create_model_version("LegacyLayout", f"{run.info.artifact_uri}/model", run_id=run.info.run_id)
+    return {"name": "LegacyLayout", "version": str(mv.version), "run_root": run.info.artifact_uri}
+
+
+def test_a_model_inside_its_run_is_listed_once(legacy_layout, mlflow_server, monkeypatch):
+    """The model folder is part of the run's listing too: one listing request serves both."""
+    import requests.adapters
+
+    from snapshot.capture import capture_one
+
+    urls = []
+    send = requests.adapters.HTTPAdapter.send
+
+    def recording_send(self, request, *args, **kwargs):  # observes the real traffic; the server answers
+        urls.append(request.url)
+        return send(self, request, *args, **kwargs)
+
+    monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", recording_send)
+    doc = valid(capture_one(f"models:/{legacy_layout['name']}/{legacy_layout['version']}", mlflow_server))
+
+    model, run = doc["artifacts"]["model"], doc["artifacts"]["run"]
+    assert model["root_uri"] == doc["model_version"]["download_uri"] == f"{legacy_layout['run_root']}/model"
+    in_run = [{**f, "path": f["path"][len("model/"):]} for f in run["files"] if f["path"].startswith("model/")]
+    assert model["files"] == in_run and {"MLmodel", "requirements.txt", "python_env.yaml"} <= {
+        f["path"] for f in model["files"]}
+    assert {f["path"] for f in run["files"]} >= {"model", "notes.txt"}
+    assert doc["environment"]["requirements"]["packages"]["pandas"] == "==2.2.2"
+    model_folder = legacy_layout["run_root"].split(":/", 1)[1] + "/model"
+    listings = [u for u in urls if "/mlflow-artifacts/artifacts?" in u and u.endswith(quote(model_folder, safe=""))]
+    assert len(listings) == 1, listings
 
 
 def test_credentials_and_tokens_never_reach_a_snapshot(registry, mlflow_server, tmp_path):
