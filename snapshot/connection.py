@@ -67,14 +67,14 @@ class Connection:
         return json.loads(response.text)
 
 
-_PROBED_MODULES = ("dbruntime", "pyspark")
+_PROBED_MODULES = ("dbruntime", "pyspark", "IPython")
 
 
 def _fast_fail_databricks_probe() -> None:
-    """Outside Databricks, make MLflow's per-request `import dbruntime`/`pyspark` probes fail at once.
+    """Outside Databricks, make MLflow's per-request `import dbruntime`/`pyspark`/`IPython` probes fail at once.
 
     MLflow's client tries those imports several times for every request (to find a
-    notebook context or a Spark session). A failed import is not cached, so each try
+    notebook context, dbutils in an IPython shell, or a Spark session). A failed import is not cached, so each try
     searched sys.path under the interpreter's import lock, and concurrent capture
     threads queued on it. Marking a module that is not installed as absent changes
     nothing else; an installed one is left alone.
