@@ -56,7 +56,9 @@ def write_atomic(path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".snap-", suffix=".tmp")
     except OSError as exc:
-        raise StoreNotWritable(f"cannot write to {path.parent}: {exc.strerror}; choose another location") from None
+        blocker = next((p for p in (path.parent, *path.parent.parents) if p.exists() and not p.is_dir()), None)
+        reason = f"{blocker} is a file, not a folder" if blocker else exc.strerror
+        raise StoreNotWritable(f"cannot write to {path.parent}: {reason}; choose another location") from None
     try:
         os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; a store is meant to be shared
         with os.fdopen(fd, "wb") as fh:

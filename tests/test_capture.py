@@ -258,11 +258,14 @@ def test_unreachable_server(tmp_path):
     assert len(proc.stderr.strip().splitlines()) == 1
 
 
-def test_unwritable_store_leaves_nothing(registry, mlflow_server, tmp_path):
+@pytest.mark.parametrize("where", [["--store", "{blocker}"], ["-o", "{blocker}/v1/out.json"]])
+def test_unwritable_store_leaves_nothing(registry, mlflow_server, tmp_path, where):
     blocker = tmp_path / "store"
     blocker.write_text("a file where the store should be")
-    proc = snap("capture", "models:/Churn/1", "--tracking-uri", mlflow_server, "--store", str(blocker), check=False)
+    target = [w.format(blocker=blocker) for w in where]
+    proc = snap("capture", "models:/Churn/1", "--tracking-uri", mlflow_server, *target, check=False)
     assert proc.returncode == 6 and proc.stderr.startswith("Error: cannot write")
+    assert f"{blocker} is a file, not a folder" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["store"]
 
