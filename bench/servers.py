@@ -71,7 +71,7 @@ def _stop(proc: subprocess.Popen) -> None:
             continue
 
 
-def _handler(upstream_port: int, delay: float):
+def _handler(upstream_port: int, delay: float, fail):
     local = threading.local()
 
     class Delaying(BaseHTTPRequestHandler):
@@ -84,6 +84,15 @@ def _handler(upstream_port: int, delay: float):
         def _forward(self):
             time.sleep(delay)
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            status = fail(self.command, self.path) if fail else None
+            if status:  # answer as a failing gateway would, without asking the server
+                data = b'{"error_code": "TEMPORARILY_UNAVAILABLE", "message": "injected by the test proxy"}'
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                return
             headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_HEADERS}
             if not hasattr(local, "conn"):
                 local.conn = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=120)
@@ -110,10 +119,14 @@ def _handler(upstream_port: int, delay: float):
 
 
 @contextmanager
-def delaying_proxy(upstream_uri: str, delay_s: float = 0.05):
-    """An HTTP proxy on 127.0.0.1 that holds each request `delay_s` before forwarding it."""
+def delaying_proxy(upstream_uri: str, delay_s: float = 0.05, fail=None):
+    """An HTTP proxy on 127.0.0.1 that holds each request `delay_s` before forwarding it.
+
+    `fail(method, path)`: an HTTP status to answer instead of forwarding (a failing
+    gateway or server), or None to forward.
+    """
     upstream_port = int(upstream_uri.rsplit(":", 1)[1])
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(upstream_port, delay_s))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(upstream_port, delay_s, fail))
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
     thread.start()
