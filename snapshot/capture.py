@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from snapshot import SCHEMA_VERSION, __version__
 from snapshot.artifacts import METADATA_FILES, Listings, add_checksums, list_tree, read_files
-from snapshot.connection import Connection, connect, mlflow_errors, to_dict
+from snapshot.connection import Connection, connect, mlflow_errors, server_failure, to_dict
 from snapshot.document import seal
 from snapshot.environment import parse_conda, parse_python_env, parse_requirements
-from snapshot.errors import ModelNotFound, ModelVersionNotFound
+from snapshot.errors import ModelNotFound, ModelVersionNotFound, TrackingServerUnreachable
 from snapshot.mlmodel import parse_mlmodel
 from snapshot.resolve import resolve_versions
 from snapshot.uris import logged_model_id, redact_tree
@@ -167,6 +167,7 @@ class _Capture:
         try:
             raw = self._fetch("logged_model", f"logged model {model_id}", self.client.get_logged_model, model_id)
         except Exception as exc:  # an older server without the LoggedModel API
+            _raise_if_server_failed(exc, f"reading logged model {model_id}")
             self.unavailable["logged_model"] = f"cannot read logged model {model_id}: {str(exc)[:200]}"
             return None
         info, data = dict(raw.get("info", {})), raw.get("data", {})
@@ -182,6 +183,7 @@ class _Capture:
         try:
             tree = list_tree(uri, self.conn.tracking_uri, self.conn.registry_uri, self.listings)
         except Exception as exc:
+            _raise_if_server_failed(exc, f"listing {uri}")
             reason = f"the artifact store refused to list {uri}: {_first_line(exc)}"
             for key in ("artifacts.model", "mlmodel", "environment"):
                 self.unavailable[key] = reason
@@ -191,6 +193,7 @@ class _Capture:
             texts = read_files(uri, present, self.conn.tracking_uri, self.conn.registry_uri, self.io_pool)
             mlmodel, environment = _parse_model_files(texts)
         except Exception as exc:  # an unreadable or malformed file: record it, keep the rest of the version
+            _raise_if_server_failed(exc, f"reading the model's metadata files under {uri}")
             reason = f"cannot read the model's metadata files under {uri}: {_first_line(exc)}"
             self.unavailable["mlmodel"] = self.unavailable["environment"] = reason
             mlmodel, environment = None, no_environment
@@ -206,6 +209,7 @@ class _Capture:
         try:
             return list_tree(uri, self.conn.tracking_uri, self.conn.registry_uri, self.listings)
         except Exception as exc:
+            _raise_if_server_failed(exc, f"listing {uri}")
             self.unavailable["artifacts.run"] = f"the artifact store refused to list {uri}: {_first_line(exc)}"
             return None
 
@@ -229,6 +233,14 @@ def _parse_model_files(texts: dict[str, str]) -> tuple[dict | None, dict]:
         mlmodel = {"raw": texts["MLmodel"], "parsed": parse_mlmodel(texts["MLmodel"])}
     environment = {key: (parse(texts[file]) if file in texts else None) for file, (key, parse) in _PARSERS.items()}
     return mlmodel, environment
+
+
+def _raise_if_server_failed(exc: Exception, doing: str) -> None:
+    """A failing server fails the version (to be captured again); only refusals become `unavailable`."""
+    how = server_failure(exc)
+    if how:
+        raise TrackingServerUnreachable(f"the MLflow server failed while {doing} ({how}); "
+                                        "capture again when it answers") from None
 
 
 def _first_line(exc: Exception) -> str:

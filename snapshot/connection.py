@@ -203,3 +203,27 @@ def translate(exc: MlflowException, what: str) -> SnapError:
     if "Max retries" in message or "Connection" in message:
         return TrackingServerUnreachable(f"lost the MLflow server while reading {what}: {message}")
     return SnapError(f"MLflow failed reading {what}: {message}")
+
+
+def server_failure(exc: BaseException) -> str | None:
+    """How the server failed, when `exc` is a server-side or network failure rather than a refusal.
+
+    A 5xx that outlasted MLflow's retries, a lost connection or a timeout says
+    nothing about the model: the read should be tried again, not recorded as
+    unavailable. A 4xx (forbidden, not found) is an answer. Looks along the
+    exception's causes, as MLflow wraps the `requests`/urllib3 errors.
+    """
+    seen = exc
+    while seen is not None:
+        response = getattr(seen, "response", None)
+        status = getattr(response, "status_code", None)
+        if isinstance(status, int):
+            return f"HTTP {status}" if status >= 500 else None
+        if isinstance(seen, requests.exceptions.RetryError):
+            found = re.search(r"too many (\d+) error responses", str(seen))
+            return f"HTTP {found[1]} after retries" if found else "too many retries"
+        if isinstance(seen, (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
+                             ConnectionError, TimeoutError)):
+            return f"lost the connection ({type(seen).__name__})"
+        seen = seen.__cause__ or seen.__context__
+    return None

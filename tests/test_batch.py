@@ -181,6 +181,37 @@ def test_failed_versions_are_reported_and_the_others_captured(batch_registry, tm
     assert not [p for p in tmp_path.rglob(".snap-*")]
 
 
+@pytest.mark.parametrize("failing", ["run listing", "model file"])
+def test_a_server_error_fails_the_version_rather_than_marking_parts_unavailable(batch_registry, tmp_path,
+                                                                              monkeypatch, failing):
+    """HTTP 503 after MLflow's retries, from a failing gateway in front of the real server.
+
+    The version is reported failed and left for the next run; no snapshot claims its
+    files were unavailable, which a later diff would show as files that vanished.
+    """
+    from mlflow import MlflowClient
+
+    from bench.servers import delaying_proxy
+
+    good, bad = batch_registry["BatchB"]
+    mv = MlflowClient(batch_registry["uri"], registry_uri=batch_registry["uri"]).get_model_version("BatchB", bad)
+    needle = mv.run_id if failing == "run listing" else mv.source.split("/")[-1] + "%2Fartifacts%2FMLmodel"
+
+    def fail(method, path):
+        return 503 if "mlflow-artifacts/artifacts" in path and needle in path.replace("/", "%2F") else None
+
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "0")
+    with delaying_proxy(batch_registry["uri"], 0, fail=fail) as uri:
+        result = run_cli("models:/BatchB", "--tracking-uri", uri, "--store", str(tmp_path))
+        single = run_cli(f"models:/BatchB/{bad}", "--tracking-uri", uri, "-o", str(tmp_path / "one.json"))
+    assert single.exit_code == 4 and "the MLflow server failed while" in single.output
+    assert not (tmp_path / "one.json").exists()
+    assert result.exit_code == EXIT_PARTIAL, result.output
+    assert set(stored(tmp_path)) == {("BatchB", good)}
+    assert f"failed: BatchB v{bad}: the MLflow server failed" in result.output
+    assert "1 captured, 0 unchanged, 1 failed" in result.output
+
+
 def test_batch_options_are_checked(batch_registry, tmp_path):
     result = run_cli("models:/BatchA", "--filter", "name LIKE 'B%'", "--tracking-uri", batch_registry["uri"],
                      "--store", str(tmp_path))
