@@ -129,13 +129,12 @@ class BatchCapture:
         parts = [todo[start:start + CHUNK] for start in range(0, len(todo), CHUNK)]
         # The next chunk's search requests run while this chunk's versions are submitted
         # (submitting waits for free slots), so the server is never left idle between chunks.
-        with ThreadPoolExecutor(1, thread_name_prefix="snap-prefetch") as ahead:
-            upcoming = ahead.submit(self._prefetch, rm, parts[0]) if parts else None
-            for index in range(len(parts)):
-                chunk = upcoming.result()
-                upcoming = ahead.submit(self._prefetch, rm, parts[index + 1]) if index + 1 < len(parts) else None
-                for pre in chunk:
-                    self._submit(pool, requested_uri, pre)
+        upcoming = _Ahead(self._prefetch, rm, parts[0]) if parts else None
+        for index in range(len(parts)):
+            chunk = upcoming.result()
+            upcoming = _Ahead(self._prefetch, rm, parts[index + 1]) if index + 1 < len(parts) else None
+            for pre in chunk:
+                self._submit(pool, requested_uri, pre)
 
     def _prefetch(self, rm: dict, mvs: list[dict]) -> list[dict]:
         if self._stop.is_set():
@@ -257,6 +256,30 @@ class BatchCapture:
         self.progress.version_done(status)
         if model_finished:
             self.progress.model_done(name, counts)
+
+
+class _Ahead:
+    """One call on a daemon thread: Ctrl-C is not held up by a request in flight there."""
+
+    def __init__(self, func, *args):
+        self._done = threading.Event()
+        self._value = self._error = None
+        threading.Thread(target=self._call, args=(func, args), name="snap-prefetch", daemon=True).start()
+
+    def _call(self, func, args) -> None:
+        try:
+            self._value = func(*args)
+        except BaseException as exc:  # handed to the caller of result()
+            self._error = exc
+        finally:
+            self._done.set()
+
+    def result(self):
+        while not self._done.wait(0.5):  # short waits keep Ctrl-C responsive
+            pass
+        if self._error is not None:
+            raise self._error
+        return self._value
 
 
 def plan_models(prefetcher: Prefetcher, targets: list[tuple[str, str, set | None]], all_models: bool,
