@@ -56,7 +56,8 @@ def write_atomic(path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".snap-", suffix=".tmp")
     except OSError as exc:
-        blocker = next((p for p in (path.parent, *path.parent.parents) if p.exists() and not p.is_dir()), None)
+        blocker = next((p for p in (path.parent, *path.parent.parents)  # os.path's checks never raise
+                        if os.path.exists(p) and not os.path.isdir(p)), None)
         reason = f"{blocker} is a file, not a folder" if blocker else exc.strerror
         raise StoreNotWritable(f"cannot write to {path.parent}: {reason}; choose another location") from None
     try:
