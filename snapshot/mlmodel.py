@@ -7,22 +7,33 @@ import json
 import yaml
 
 
-# libyaml's parser where PyYAML was built with it (ten times faster); the same safe constructor either way.
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+def _keep_timestamps_as_strings(loader: type) -> type:
+    """A loader that leaves timestamps as the strings written in the file."""
+    loader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return loader
 
 
-class _StringTimesLoader(_SafeLoader):
-    """SafeLoader that leaves timestamps as the strings written in the file."""
-
-
-_StringTimesLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+_Loader = _keep_timestamps_as_strings(type("_Loader", (yaml.SafeLoader,), {}))
+# libyaml's parser, where PyYAML was built with it, is ten times faster.
+_FastLoader = _keep_timestamps_as_strings(type("_FastLoader", (getattr(yaml, "CSafeLoader", yaml.SafeLoader),), {}))
 
 
 def load_yaml(text: str):
-    return yaml.load(text, Loader=_StringTimesLoader)
+    """PyYAML's safe load, timestamps kept as text; the same result with or without libyaml.
+
+    libyaml accepts tabs that PyYAML refuses and refuses a BOM inside the text, so
+    those texts, and any text libyaml refuses, are read by PyYAML's own parser
+    (whose error, if any, is the one raised).
+    """
+    if "\t" not in text and "\ufeff" not in text[1:]:
+        try:
+            return yaml.load(text, Loader=_FastLoader)
+        except Exception:  # noqa: BLE001 - PyYAML's own parser decides, and raises its own error
+            pass
+    return yaml.load(text, Loader=_Loader)
 
 
 def parse_mlmodel(text: str) -> dict:
