@@ -27,12 +27,14 @@ class Listings:
 
     def __init__(self, pool: ThreadPoolExecutor):
         self.pool = pool
-        self._futures: dict[str, Future] = {}
+        self._futures: dict = {}
         self._lock = threading.Lock()
 
     def entries(self, root_uri: str, repo, path: str | None) -> Future:
         """(name, is_dir, size) of each entry of `path` under `root_uri`, as a future."""
         key = root_uri.rstrip("/") + (f"/{path}" if path else "")
+        if "?" in root_uri:  # a signed URI's query would sit inside the key: share nothing
+            key = (root_uri, path)
         with self._lock:
             if key not in self._futures:
                 self._futures[key] = self.pool.submit(_entries, repo, path)
