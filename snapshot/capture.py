@@ -20,6 +20,11 @@ _PARSERS = {"requirements.txt": ("requirements", parse_requirements),
             "python_env.yaml": ("python_env", parse_python_env)}
 
 
+# MLflow's SqlAlchemyStore.search_runs (3.x) returns no model inputs; get_run does.
+SEARCH_LEAVES_OUT_MODEL_INPUTS = ("a whole-model capture reads runs with search_runs, which leaves out model inputs "
+                                  "on MLflow's server; capture models:/NAME/VERSION alone to record them")
+
+
 @dataclass
 class CaptureOptions:
     metric_history: bool = False
@@ -49,7 +54,8 @@ def capture_version(conn: Connection, name: str, version: str, requested_uri: st
     `download_uri`, `run`, `experiment`, `logged_model`, `permissions` (the
     `(section, reason)` pair capture_permissions returns), or `model_files` (the
     (mlmodel, environment, artifact tree) of an earlier snapshot of the same
-    immutable model source). Whatever is missing is fetched.
+    immutable model source). Whatever is missing is fetched. `run_from_search`: the
+    run came from search_runs, which leaves out model inputs on MLflow's server.
 
     `pools`: (section pool, I/O pool) shared by a batch's versions, instead of two
     new pools per version; section tasks wait only on I/O tasks, never the reverse.
@@ -144,6 +150,9 @@ class _Capture:
             self.unavailable["experiment"] = "the model version's run no longer exists"
             return None, None
         run = _shape_run(raw)
+        if self.prefetched.get("run_from_search") and not run["model_inputs"] \
+                and self.conn.server_kind in ("mlflow", "local"):
+            self.unavailable["run.model_inputs"] = SEARCH_LEAVES_OUT_MODEL_INPUTS
         if self.options.metric_history:
             run["metric_history"] = self._metric_history(run_id, sorted(run["metrics"]))
         experiment_id = run["info"]["experiment_id"]

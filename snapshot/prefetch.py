@@ -4,8 +4,10 @@ Checked against MLflow 3.17's server: search_registered_models returns the same
 registered model as get_registered_model (tags and aliases included);
 search_model_versions the same version as get_model_version except `aliases`
 (absent: taken from the registered model's alias map); search_runs the same run
-as get_run (read as the server's JSON, which equals the client's entities turned
-back into JSON); search_logged_models the same model as get_logged_model;
+as get_run except its model inputs, which MLflow's server leaves out (the capture
+records that in `unavailable`; search_runs is read as the server's JSON, equal to
+the client's entities turned back into JSON but for `info`, which goes through
+them); search_logged_models the same model as get_logged_model;
 get_experiment is called once per experiment. tests/test_batch.py asserts that a
 batch snapshot equals the single-version one, content hash and all.
 """
@@ -41,6 +43,10 @@ class Prefetcher:
         # Databricks' and Unity Catalog's search results may leave out tags and aliases:
         # there the version and registered model are fetched per version, as the single path does.
         self.trust_search = self.derive_download_uri
+        # An open-source server's search_runs JSON is used as sent, skipping the protobuf round
+        # trip that is most of the client's work, when the server is of this client's major
+        # version (int64 fields as numbers, the same run fields); `info` still goes through it.
+        self.raw_runs = conn.server_kind == "mlflow" and _same_major(conn.server_version)
 
     def registered_models(self, filter_string: str | None) -> Iterator[dict]:
         """Every registered model matching an MLflow search filter, page by page."""
@@ -71,7 +77,7 @@ class Prefetcher:
 
     def chunk(self, rm: dict, mvs: list[dict]) -> list[dict]:
         """`prefetched` dicts (see capture.capture_version) for versions of one model."""
-        runs = self._runs({mv["run_id"] for mv in mvs if mv.get("run_id")})
+        runs, searched = self._runs({mv["run_id"] for mv in mvs if mv.get("run_id")})
         experiments = {run["info"]["experiment_id"] for run in runs.values()}
         logged = self._logged_models(sorted(experiments), {_model_id(mv) for mv in mvs} - {None})
         out = []
@@ -80,6 +86,7 @@ class Prefetcher:
             run = runs.get(mv.get("run_id"))
             if run is not None:
                 pre["run"] = run
+                pre["run_from_search"] = mv["run_id"] in searched
                 experiment = self.experiment(run["info"]["experiment_id"])
                 if experiment is not None:
                     pre["experiment"] = experiment
@@ -115,28 +122,37 @@ class Prefetcher:
             self._experiments[experiment_id] = found
         return found
 
-    def _runs(self, run_ids: set[str]) -> dict[str, dict]:
-        """Runs by id: search_runs over experiments seen so far; one get_run finds a new experiment."""
+    def _runs(self, run_ids: set[str]) -> tuple[dict[str, dict], set[str]]:
+        """Runs by id, and which came from search_runs (the rest from get_run).
+
+        search_runs over experiments seen so far; a get_run finds each new
+        experiment, whose search then returns that run too, so that every run of a
+        batch is read the same way.
+        """
         found: dict[str, dict] = {}
+        from_get_run: set[str] = set()
         missing = set(run_ids)
         if self._experiment_ids:
             found.update(self._search_runs(self._experiment_ids, missing))
             missing -= set(found)
         while missing:
-            run_id = missing.pop()
+            probe = min(missing)
             try:
-                run = to_dict(self.client.get_run(run_id))
+                run = to_dict(self.client.get_run(probe))
             except MlflowException:  # deleted or forbidden: the per-version path says which
+                missing.discard(probe)
                 continue
-            found[run_id] = run
             experiment_id = run["info"]["experiment_id"]
             with self._lock:
                 if experiment_id not in self._experiment_ids:
                     self._experiment_ids.insert(0, experiment_id)
-            if missing:
-                found.update(self._search_runs([experiment_id], missing))
-                missing -= set(found)
-        return found
+            found.update(self._search_runs([experiment_id], missing))
+            missing -= set(found)
+            if probe in missing:  # not found by search after all: what get_run said
+                found[probe] = run
+                from_get_run.add(probe)
+                missing.discard(probe)
+        return found, set(found) - from_get_run
 
     def _search_runs(self, experiment_ids: list[str], run_ids: set[str]) -> dict[str, dict]:
         found = {}
@@ -156,11 +172,13 @@ class Prefetcher:
 
     def _runs_page(self, experiment_ids: list[str], filter_string: str, token: str | None):
         """One page of search_runs: (runs in REST shape, next page token or None)."""
-        if self.conn.server_kind == "mlflow":  # the server's JSON is already the REST shape
+        if self.raw_runs:
             body = {"experiment_ids": experiment_ids, "filter": filter_string, "run_view_type": "ALL",
-                    "max_results": PAGE, "page_token": token}
+                    "max_results": PAGE}
+            if token:
+                body["page_token"] = token
             reply = self.conn.post_json("/api/2.0/mlflow/runs/search", body)
-            return reply.get("runs", []), reply.get("next_page_token") or None
+            return [_client_info(run) for run in reply.get("runs", [])], reply.get("next_page_token") or None
         page = self.client.search_runs(experiment_ids, filter_string, run_view_type=ViewType.ALL,
                                        max_results=PAGE, page_token=token)
         return [to_dict(run) for run in page], page.token
@@ -188,3 +206,20 @@ class Prefetcher:
 
 def _model_id(mv: dict) -> str | None:
     return logged_model_id(mv)
+
+
+def _same_major(server_version: str | None) -> bool:
+    import mlflow
+
+    return bool(server_version) and server_version.split(".")[0] == mlflow.__version__.split(".")[0]
+
+
+def _client_info(run: dict) -> dict:
+    """The run with `info` as the client's entity gives it (a NULL run name is "" there, absent here)."""
+    from mlflow.entities import RunInfo
+    from mlflow.protos.service_pb2 import RunInfo as RunInfoProto
+    from mlflow.utils.proto_json_utils import parse_dict
+
+    proto = RunInfoProto()
+    parse_dict(run.get("info") or {}, proto)
+    return {**run, "info": to_dict(RunInfo.from_proto(proto))}

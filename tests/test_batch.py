@@ -15,9 +15,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.populate import populate_model  # noqa: E402
 from snapshot.reuse import dedupe_key  # noqa: E402
-from snapshot.capture import CaptureOptions, capture_version  # noqa: E402
+from snapshot.capture import SEARCH_LEAVES_OUT_MODEL_INPUTS, CaptureOptions, capture_version  # noqa: E402
 from snapshot.cli import app  # noqa: E402
 from snapshot.connection import connect  # noqa: E402
+from snapshot.document import content_hash  # noqa: E402
 from snapshot.errors import EXIT_PARTIAL  # noqa: E402
 from snapshot.io import load_snapshot  # noqa: E402
 from snapshot.journal import DIRNAME  # noqa: E402
@@ -93,15 +94,39 @@ def test_batch_snapshot_equals_single_version_snapshot(batch_registry, tmp_path)
     for entry in list_entries(tmp_path):
         batch_doc = load_snapshot(entry.path)
         single = capture_version(conn, "BatchA", entry.version, "models:/BatchA", CaptureOptions())
+        # search_runs leaves out model inputs on MLflow's server; the batch snapshot says so
+        assert batch_doc["unavailable"].pop("run.model_inputs") == SEARCH_LEAVES_OUT_MODEL_INPUTS
         if "reused" in batch_doc["manifest"]:  # the second version of one logged model, within the run
             assert entry.version == shared
             assert dedupe_key(batch_doc) == dedupe_key(single)
             continue
         for doc in (batch_doc, single):
             doc["manifest"].pop("captured_at")
+        assert content_hash(batch_doc) == single["manifest"].pop("content_hash")
+        batch_doc["manifest"].pop("content_hash")
         assert batch_doc == single
-        assert batch_doc["manifest"]["content_hash"] == single["manifest"]["content_hash"]
     assert any(e.version == first for e in list_entries(tmp_path))
+
+
+def test_model_inputs_a_batch_cannot_see_are_marked_not_captured(batch_registry, tmp_path):
+    """A run that used a logged model as input: get_run shows it, search_runs does not."""
+    from mlflow import MlflowClient
+    from mlflow.entities import LoggedModelInput
+
+    client = MlflowClient(batch_registry["uri"], registry_uri=batch_registry["uri"])
+    used = client.get_model_version("BatchA", batch_registry["BatchA"][0]).source.split("/")[-1]  # m-…
+    version = populate_model(batch_registry["uri"], "WithInputs", 1, **SIZES)["versions"][0]
+    client.log_inputs(client.get_model_version("WithInputs", version).run_id, models=[LoggedModelInput(used)])
+
+    assert run_cli("models:/WithInputs", "--tracking-uri", batch_registry["uri"], "--store", str(tmp_path),
+                   "--format", "json").exit_code == 0
+    batch_doc = load_snapshot(list_entries(tmp_path)[0].path)
+    single = capture_version(connect(batch_registry["uri"]), "WithInputs", version, "models:/WithInputs/1",
+                             CaptureOptions())
+    assert [m["model_id"] for m in single["run"]["model_inputs"]] == [used]
+    assert "run.model_inputs" not in single["unavailable"]
+    assert batch_doc["run"]["model_inputs"] == []
+    assert batch_doc["unavailable"]["run.model_inputs"] == SEARCH_LEAVES_OUT_MODEL_INPUTS
 
 
 def test_all_with_filter_captures_only_matching_models(batch_registry, tmp_path):
@@ -144,6 +169,7 @@ def test_changed_version_gets_new_snapshot_with_reused_model_files(batch_registr
     assert doc["model_version"]["tags"]["reviewed"] == "yes"
     assert doc["manifest"]["reused"] == {"model_files": str(earlier)}
     single = capture_version(connect(uri), "BatchB", version, "models:/BatchB", CaptureOptions())
+    assert doc["unavailable"].pop("run.model_inputs") == SEARCH_LEAVES_OUT_MODEL_INPUTS
     assert dedupe_key(doc) == dedupe_key(single)
 
 
