@@ -67,7 +67,7 @@ def snap_capture(uri: str, name: str, store: Path, workers: int) -> dict:
 
 
 def _median_run(runs: list[dict]) -> dict:
-    """The run with the median capture time (of an odd number of runs)."""
+    """The run with the median capture time (the upper middle one of an even number)."""
     return sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
 
 
@@ -205,6 +205,8 @@ def main() -> None:
                         help="runs of each capture, the median reported (the naive loop behind the proxy runs once)")
     parser.add_argument("--results", type=Path, default=None, help="also write the tables to this Markdown file")
     args = parser.parse_args()
+    if args.repeats < 1:
+        parser.error("--repeats must be at least 1")
     with tempfile.TemporaryDirectory(prefix="snap-bench-") as tmp:
         root = Path(tmp)
         with mlflow_server(root / "server") as uri:
