@@ -13,6 +13,12 @@ def note_unavailable(page: Page, doc: dict, *paths: str) -> None:
             page.note(f"Not captured: {unavailable[path]}")
 
 
+def none_found(page: Page, doc: dict, *paths: str) -> None:
+    """"None found", and why, for each path the snapshot lists as unavailable."""
+    page.line(NONE_FOUND)
+    note_unavailable(page, doc, *paths)
+
+
 def open_section(page: Page, doc: dict, key: str, title: str) -> dict | None:
     """Start a top-level section; its data, or None after saying why it was not captured."""
     page.header(1, title)
@@ -31,5 +37,4 @@ def render_permissions(page: Page, doc: dict, which: str) -> None:
     if raw:
         page.code_json(raw)
         return
-    page.line(NONE_FOUND)
-    note_unavailable(page, doc, "permissions", f"permissions.{which}")
+    none_found(page, doc, "permissions", f"permissions.{which}")

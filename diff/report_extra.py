@@ -4,7 +4,7 @@ model, the environment, the model's artifact tree and what the snapshot could no
 from __future__ import annotations
 
 from diff.markdown import NONE_FOUND, Page
-from diff.report_common import note_unavailable
+from diff.report_common import none_found
 from diff.report_values import Links, fmt_iso, fmt_millis, primitives
 
 LOGGED_MODEL_ORDER = (
@@ -37,15 +37,13 @@ def _aliases(page: Page, doc: dict) -> None:
     if version_aliases:
         page.table(("Alias", "Version"), [[a, mv.get("version")] for a in version_aliases])
     else:
-        page.line(NONE_FOUND)
-        note_unavailable(page, doc, "model_version.aliases")
+        none_found(page, doc, "model_version.aliases")
     model_aliases = rm.get("aliases")
     page.header(2, "Registered Model Aliases")
     if model_aliases:
         page.table(("Alias", "Version"), sorted(model_aliases.items()))
     else:
-        page.line(NONE_FOUND)
-        note_unavailable(page, doc, "registered_model.aliases")
+        none_found(page, doc, "registered_model.aliases")
 
 
 def _metric_details(page: Page, doc: dict) -> None:
@@ -65,8 +63,7 @@ def _logged_model(page: Page, doc: dict, links: Links) -> None:
     logged = doc.get("logged_model")
     page.header(1, "Logged Model")
     if not logged:
-        page.line(NONE_FOUND)
-        note_unavailable(page, doc, "logged_model")
+        none_found(page, doc, "logged_model")
         return
     row = primitives(logged, LOGGED_MODEL_ORDER)
     for key, label in _LOGGED_MODEL_TIMES:
@@ -94,8 +91,7 @@ def _environment(page: Page, doc: dict) -> None:
         section = env.get(name)
         page.header(2, title)
         if not section:
-            page.line(NONE_FOUND)
-            note_unavailable(page, doc, f"environment.{name}", "environment")
+            none_found(page, doc, f"environment.{name}", "environment")
             continue
         packages = section.get("packages") or {}
         page.table(("Package", "Specifier"), list(packages.items())) if packages else page.line(NONE_FOUND)
@@ -111,8 +107,7 @@ def _artifacts(page: Page, doc: dict) -> None:
         tree = artifacts.get(key)
         page.header(1, title)
         if not tree:
-            page.line(NONE_FOUND)
-            note_unavailable(page, doc, f"artifacts.{key}", "artifacts")
+            none_found(page, doc, f"artifacts.{key}", "artifacts")
             continue
         page.dict_table({"root_uri": tree.get("root_uri"), "file_count": tree.get("file_count"),
                          "total_size": f"{tree.get('total_size') or 0:,}"}, "Summary", 2)
