@@ -10,7 +10,7 @@ import copy
 import json
 from pathlib import Path
 
-from snapshot.document import dumps, seal
+from snapshot.formats.document import dumps, seal
 
 
 def _enlarge(doc: dict, version: str, shift: int) -> dict:

@@ -36,7 +36,7 @@ def capture_naive(tracking_uri: str, name: str, out_dir: Path) -> int:
     from mlflow.artifacts import download_artifacts
     from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
 
-    from snapshot.connection import to_dict
+    from snapshot.sources.connection import to_dict
 
     client = MlflowClient(tracking_uri, registry_uri=tracking_uri)
     count, token = 0, None
@@ -65,7 +65,7 @@ def capture_naive(tracking_uri: str, name: str, out_dir: Path) -> int:
 
 
 if __name__ == "__main__":
-    from snapshot import http_count
+    from snapshot.sources import http_count
 
     http_count.install()
     uri, model, out = sys.argv[1], sys.argv[2], Path(sys.argv[3])

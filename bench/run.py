@@ -36,7 +36,7 @@ from bench.populate import populate_model  # noqa: E402
 from bench.servers import delaying_proxy, mlflow_server  # noqa: E402
 
 PY = sys.executable
-SNAP = [PY, "-m", "snapshot.cli"]
+SNAP = [PY, "-m", "snap.cli"]
 SUMMARY = re.compile(r"(\d+) versions in ([\d.]+)s .*?; (\d+) requests")
 
 
@@ -128,7 +128,7 @@ Notes
   interpreter start and `import mlflow` (about 1.5 s); *process s* is process start to exit.
   Versions/s and the ratios use *capture s*. Each row is the median run (by capture s) of
   `--repeats` runs; the naive loop behind the proxy runs once (it takes over three minutes).
-- Requests are counted at `requests.adapters.HTTPAdapter.send` (snapshot/http_count.py) in both.
+- Requests are counted at `requests.adapters.HTTPAdapter.send` (snapshot/sources/http_count.py) in both.
   snap's per-version floor is 6 for these models: the model folder's listing, its four metadata
   files (MLmodel, requirements.txt, conda.yaml, python_env.yaml; MLflow has no batch read for
   artifacts) and the run's artifact listing. Everything else is batched (search_model_versions,
@@ -136,7 +136,7 @@ Notes
   lookup per model) and amortised to ~0.04 per version.
 - The proxy (bench/servers.py) holds each request for the delay, then forwards it over keep-alive
   connections to the same server.
-- `snap diff` and `snap report` are diff/engine.py and diff/report.py (not part of the batch work).
+- `snap diff` and `snap report` are diff/engine.py and report/render.py (not part of the batch work).
 """
 
 

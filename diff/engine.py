@@ -8,7 +8,7 @@ imports mlflow: snapshots can come from any model on any server.
 
 from __future__ import annotations
 
-from diff import keyed, listings, requirements, signature
+from diff import keyed, records, requirements, signature
 from diff.changes import SECTIONS, WITHIN_TOLERANCE, Change, DiffOptions, DiffResult, Side
 from diff.generic import compare_generic
 from diff.ignores import active_ignores, matches
@@ -26,10 +26,10 @@ AREAS = (
     ("requirements", requirements.compare_requirements, (
         "environment.*.packages", "environment.*.conda_packages", "environment.*.python",
         "environment.*.parsed.dependencies", "environment.*.parsed.python")),
-    ("artifacts", listings.compare_artifacts,
+    ("artifacts", records.compare_artifacts,
      ("artifacts.*.files", "artifacts.*.total_size", "artifacts.*.file_count")),
-    ("datasets", listings.compare_datasets, (listings.DATASETS,)),
-    ("permissions", listings.compare_permissions, ("permissions.*.grants",)),
+    ("datasets", records.compare_datasets, (records.DATASETS,)),
+    ("permissions", records.compare_permissions, ("permissions.*.grants",)),
 )
 CLAIMED = tuple(glob for _, _, globs in AREAS for glob in globs)
 

@@ -10,14 +10,14 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 
 from diff.changes import Change
-from diff.describe import new_text, note, old_text
+from diff.render.describe import new_text, note, old_text
 from diff.engine import diff_snapshots
 from diff.render import check_format
-from diff.render_json import DIFF_SCHEMA_VERSION
-from diff.render_markdown import code_cell, escape
+from diff.render.as_json import DIFF_SCHEMA_VERSION
+from diff.render.as_markdown import code_cell, escape
 from snapshot.errors import BadReference
-from snapshot.io import load_snapshot
-from snapshot.store import list_entries, resolve_ref
+from snapshot.formats.files import load_snapshot
+from snapshot.store.layout import list_entries, resolve_ref
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """snap: offline snapshots, reports and diffs of MLflow model versions.
 
-Nothing here imports mlflow: only `snapshot.capture` (and what it imports) does,
+Nothing here imports mlflow: only `snapshot.capture.version` (and what it imports) does,
 so offline commands stay fast.
 """
 

@@ -14,17 +14,17 @@ from typer.testing import CliRunner
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.populate import populate_model  # noqa: E402
-from snapshot.reuse import dedupe_key  # noqa: E402
-from snapshot.capture import SEARCH_LEAVES_OUT_MODEL_INPUTS, CaptureOptions, capture_version  # noqa: E402
-from snapshot.cli import app  # noqa: E402
-from snapshot.connection import connect  # noqa: E402
-from snapshot.document import content_hash  # noqa: E402
+from snapshot.capture.reuse import dedupe_key  # noqa: E402
+from snapshot.capture.version import SEARCH_LEAVES_OUT_MODEL_INPUTS, CaptureOptions, capture_version  # noqa: E402
+from snap.cli import app  # noqa: E402
+from snapshot.sources.connection import connect  # noqa: E402
+from snapshot.formats.document import content_hash  # noqa: E402
 from snapshot.errors import EXIT_PARTIAL  # noqa: E402
-from snapshot.io import load_snapshot  # noqa: E402
-from snapshot.journal import DIRNAME  # noqa: E402
-from snapshot.progress import PlainProgress  # noqa: E402
-from snapshot.store import list_entries  # noqa: E402
-from snapshot.writer import capture_batch  # noqa: E402
+from snapshot.formats.files import load_snapshot  # noqa: E402
+from snapshot.capture.journal import DIRNAME  # noqa: E402
+from snapshot.capture.progress import PlainProgress  # noqa: E402
+from snapshot.store.layout import list_entries  # noqa: E402
+from snapshot.capture.files import capture_batch  # noqa: E402
 
 pytestmark = pytest.mark.server
 SIZES = {"params": 4, "metrics": 4, "tags": 4, "workers": 4}
@@ -256,7 +256,7 @@ def test_ctrl_c_keeps_finished_snapshots_and_says_how_to_resume(batch_registry, 
 
     total = len(batch_registry["BatchA"])
     with delaying_proxy(batch_registry["uri"], 0.15) as slow_uri:
-        cmd = [sys.executable, "-m", "snapshot.cli", "capture", "models:/BatchA", "--tracking-uri", slow_uri,
+        cmd = [sys.executable, "-m", "snap.cli", "capture", "models:/BatchA", "--tracking-uri", slow_uri,
                "--store", str(tmp_path), "--workers", "1", "--format", "json"]
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 120

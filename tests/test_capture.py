@@ -14,8 +14,8 @@ from urllib.parse import quote
 import jsonschema
 import pytest
 
-from snapshot.io import load_snapshot
-from snapshot.store import list_entries
+from snapshot.formats.files import load_snapshot
+from snapshot.store.layout import list_entries
 
 pytestmark = pytest.mark.server
 SCHEMA = json.loads((Path(__file__).resolve().parents[1] / "snapshot" / "schema.json").read_text())
@@ -24,7 +24,7 @@ SCHEMA = json.loads((Path(__file__).resolve().parents[1] / "snapshot" / "schema.
 def snap(*args, env=None, check=True):
     """Run the snap command as a user would; return the finished process."""
     full_env = {**os.environ, **(env or {})}
-    proc = subprocess.run([sys.executable, "-m", "snapshot.cli", *args], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-m", "snap.cli", *args], capture_output=True, text=True,
                           env=full_env, timeout=300)
     if check and proc.returncode != 0:
         raise AssertionError(f"snap {' '.join(args)} exited {proc.returncode}:\n{proc.stderr}")
@@ -185,7 +185,7 @@ def test_a_model_inside_its_run_is_listed_once(legacy_layout, mlflow_server, mon
     """The model folder is part of the run's listing too: one listing request serves both."""
     import requests.adapters
 
-    from snapshot.capture import capture_one
+    from snapshot.capture.version import capture_one
 
     urls = []
     send = requests.adapters.HTTPAdapter.send

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from snapshot.cli import app
+from snap.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "fixtures" / "seed" / "Conversational_Task_v6.json"
 
 
 def snap(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "snapshot.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "snap.cli", *args], capture_output=True, text=True,
                           cwd=cwd, timeout=120)
 
 

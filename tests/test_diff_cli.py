@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from snapshot.cli import app
-from snapshot.document import seal
-from snapshot.io import write_snapshot
-from snapshot.store import file_stem, snapshot_dir
+from snap.cli import app
+from snapshot.formats.document import seal
+from snapshot.formats.files import write_snapshot
+from snapshot.store.layout import file_stem, snapshot_dir
 from test_diff_engine import make_doc
 
 T0, T1, T2 = "2026-11-26T21:30:00.000000Z", "2026-11-27T08:00:00.000000Z", "2026-11-28T08:00:00.000000Z"
@@ -201,13 +201,13 @@ def test_offline_no_mlflow_no_network(store, tmp_path):
     a = write_snapshot(make_doc("2"), tmp_path / "a.json")
     b = write_snapshot(changed_v3(), tmp_path / "b.parquet")
     env = {**os.environ, "PYTHONPATH": str(fake)}
-    snap = [sys.executable, "-c", "from snapshot.cli import main; main()"]
+    snap = [sys.executable, "-c", "from snap.cli import main; main()"]
     for args, code in ((["diff", str(a), str(b), "--format", "json"], 1),
                        (["diff", "v2", "v3", "--store", str(store), "--format", "md"], 1),
                        (["diff", "Churn/3", "v3", "--store", str(store)], 0),
                        (["log", "Churn/3", "--store", str(store)], 0)):
         proc = subprocess.run(snap + args, env=env, capture_output=True, text=True, timeout=120)
         assert (proc.returncode, proc.stderr) == (code, ""), args
-    check = "import sys, diff.engine, diff.render, diff.render_text, diff.render_markdown, diff.render_json, diff.timeline;" \
+    check = "import sys, diff.engine, diff.render, diff.render.as_text, diff.render.as_markdown, diff.render.as_json, diff.timeline;" \
             "assert 'mlflow' not in sys.modules"
     assert subprocess.run([sys.executable, "-c", check], env=env, timeout=120).returncode == 0

@@ -9,7 +9,7 @@ import pytest
 from diff.changes import Change, DiffOptions, failing_changes, make_options
 from diff.engine import diff_snapshots
 from diff.ignores import DEFAULT_IGNORES
-from snapshot.document import seal
+from snapshot.formats.document import seal
 from snapshot.errors import BadOption
 
 

@@ -6,9 +6,9 @@ import json
 
 from diff.changes import Change, DiffResult, Side
 from diff.render import plain_text, render_diff
-from diff.render_json import render_json
-from diff.render_markdown import escape, render_markdown
-from diff.render_text import render_text
+from diff.render.as_json import render_json
+from diff.render.as_markdown import escape, render_markdown
+from diff.render.as_text import render_text
 
 LEFT = Side("Churn", "2", "2026-11-26T21:30:00.000000Z", "sha256:aa")
 RIGHT = Side("Churn", "3", "2026-11-27T08:00:00.000000Z", "sha256:bb")

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 
 from registry import populate
-from snapshot.store import list_entries
+from snapshot.store.layout import list_entries
 
 pytestmark = pytest.mark.server
 
 
 def snap(*args, env=None, prefix=()):
-    proc = subprocess.run([*prefix, sys.executable, "-m", "snapshot.cli", *args], capture_output=True,
+    proc = subprocess.run([*prefix, sys.executable, "-m", "snap.cli", *args], capture_output=True,
                           text=True, env={**os.environ, **(env or {})}, timeout=300)
     return proc
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from snapshot.io import load_snapshot
+from snapshot.formats.files import load_snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 CAPTURED = ROOT / "fixtures" / "captured"
@@ -30,7 +30,7 @@ def offline_env(tmp_path_factory):
 
 
 def snap(env, *args):
-    return subprocess.run([sys.executable, "-m", "snapshot.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "snap.cli", *args], capture_output=True, text=True,
                           env=env, cwd=ROOT, timeout=120)
 
 

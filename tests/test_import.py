@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from diff.report import render_report
-from snapshot.document import content_hash, dumps
+from report.render import render_report
+from snapshot.formats.document import content_hash, dumps
 from snapshot.errors import ImportFailed
-from snapshot.importer import import_files, import_report
-from snapshot.io import load_snapshot
+from snapshot.importer.archive import import_files, import_report
+from snapshot.formats.files import load_snapshot
 from test_report import COMPARE, FIXTURE, SEED, SHARED, compare_score, snap
 
 PAIRS = SHARED / "reference" / "reports"

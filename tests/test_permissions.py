@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from snapshot.permissions import (
+from snapshot.sources.permissions import (
     LOCAL_REASON,
     NO_AUTH_APP_REASON,
     capture_permissions,
@@ -174,6 +174,6 @@ def test_permissions_module_does_not_import_mlflow_at_top():
     import subprocess
     import sys
 
-    code = "import sys, snapshot.permissions; print('mlflow' in sys.modules)"
+    code = "import sys, snapshot.sources.permissions; print('mlflow' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

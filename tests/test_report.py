@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from diff.report import render_report
-from snapshot.io import load_snapshot
+from report.render import render_report
+from snapshot.formats.files import load_snapshot
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -30,7 +30,7 @@ def compare_score(reference: Path, candidate: Path) -> float:
 
 
 def snap(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "snapshot.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "snap.cli", *args], capture_output=True,
                           text=True, cwd=REPO, env=env)
 
 

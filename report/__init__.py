@@ -1,0 +1,1 @@
+"""`snap report`: the Markdown model report of a snapshot. Never imports mlflow."""

@@ -1,0 +1,302 @@
+"""Registry-scale capture: every version of some models, or of the whole registry.
+
+Few requests: registered models, versions, runs and logged models come from
+search APIs, a chunk of versions at a time (snapshot.sources.search); per version only
+the model's artifact listing and small metadata files, and the run's artifact
+listing, are fetched. Versions are captured by a bounded pool of workers and
+written as soon as each is done, so memory stays flat.
+
+Store-aware:
+- reuse: a logged model's files never change, so when the newest stored
+  snapshot of the version (or a snapshot written earlier in this run) has the
+  same download URI, its mlmodel, environment and model listing are reused and
+  `manifest.reused = {"model_files": "<that snapshot's path>"}` says so;
+- dedupe: a version whose content equals its newest stored snapshot's gets no new
+  file. Content is compared without `manifest.reused` and `manifest.requested_uri`,
+  which say how a snapshot was taken, not what the model was (snapshot.capture.reuse).
+  The stored `content_hash` covers the whole document as always, reuse note included.
+- resume: a journal in the store (snapshot.capture.journal) lists finished versions.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from snapshot.sources import http_count
+from snapshot.capture.version import CaptureOptions, capture_version
+from snapshot.sources.connection import Connection, mlflow_errors
+from snapshot.formats.document import seal
+from snapshot.errors import SnapError
+from snapshot.formats.files import load_snapshot
+from snapshot.capture.journal import Journal
+from snapshot.sources.search import CHUNK, Prefetcher
+from snapshot.capture.reuse import model_files_of, newest_snapshot, same_content
+from snapshot.uris import redact_secrets
+
+MAX_WORKERS = 32
+
+
+@dataclass
+class BatchResult:
+    models: int = 0
+    captured: int = 0
+    unchanged: int = 0
+    resumed: int = 0  # finished by an earlier, interrupted run
+    reused: int = 0
+    failed: list = field(default_factory=list)  # (name, version, reason)
+    requests: int = 0
+    seconds: float = 0.0
+    interrupted: bool = False
+    journal: Path | None = None
+
+
+class BatchCapture:
+    """One batch run: plan models, prefetch a chunk at a time, capture with workers, record."""
+
+    def __init__(self, conn: Connection, store: Path, fmt: str, options: CaptureOptions,
+                 workers: int, progress, resume: bool, selection: dict):
+        self.conn, self.store, self.fmt, self.options = conn, store, fmt, options
+        self.workers = max(1, min(workers, MAX_WORKERS))
+        self.progress = progress
+        self.prefetcher = Prefetcher(conn)
+        self.journal = Journal(store, selection, resume)
+        self.result = BatchResult(resumed=self.journal.resumed, journal=self.journal.path)
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._run_sources: dict[str, str] = {}  # download URI -> snapshot path written this run
+        self._left: dict[str, int] = {}  # versions of each model still running
+        self._per_model: dict[str, dict] = {}
+        self._permissions: dict[tuple, tuple] = {}  # (model, experiment id) -> (section, reason)
+        self._permission_locks: dict[tuple, threading.Lock] = {}
+
+    def run(self, models) -> BatchResult:
+        """Capture every version `models` yields (requested_uri, registered model, wanted or None)."""
+        http_count.install()
+        start_requests, started = http_count.requests_made(), time.monotonic()
+        pool = ThreadPoolExecutor(self.workers, thread_name_prefix="snap-version")
+        self._pools = (ThreadPoolExecutor(4 * self.workers, thread_name_prefix="snap-section"),
+                       ThreadPoolExecutor(4 * self.workers, thread_name_prefix="snap-io"))
+        self._slots = threading.BoundedSemaphore(2 * self.workers)
+        self._pending: set = set()
+        try:
+            for requested_uri, rm, wanted in models:
+                self._model(pool, requested_uri, rm, wanted)
+            self._drain()
+            pool.shutdown(wait=True)
+            self.journal.remove()
+        except BaseException as exc:  # Ctrl-C, or a failure outside any one version: keep what finished
+            self.result.interrupted = isinstance(exc, KeyboardInterrupt)
+            self._stop.set()
+            pool.shutdown(wait=True, cancel_futures=True)
+            self.journal.flush()
+            if not self.result.interrupted:
+                raise
+        finally:
+            for shared in self._pools:
+                shared.shutdown(wait=False)
+            self.result.requests = http_count.requests_made() - start_requests
+            self.result.seconds = time.monotonic() - started
+        return self.result
+
+    def _drain(self) -> None:
+        while self._pending:  # short waits keep Ctrl-C responsive
+            done, _ = wait(list(self._pending), timeout=0.5)
+            self._pending -= done
+
+    def _model(self, pool, requested_uri: str, rm: dict, wanted) -> None:
+        name = rm["name"]
+        self.result.models += 1
+        try:
+            mvs = self.prefetcher.versions(rm)
+        except SnapError as exc:
+            self._failed(name, "*", str(exc))
+            self.progress.model_done(name, {"failed": 1})
+            return
+        mvs = self._wanted(name, mvs, wanted)
+        todo = [mv for mv in mvs if not self.journal.is_done(name, str(mv["version"]))]
+        with self._lock:
+            self._left[name] = len(todo)
+            self._per_model[name] = {}
+        self.progress.add_versions(len(todo))
+        if not todo:
+            self.progress.model_done(name, {"already done": len(mvs)})
+        parts = [todo[start:start + CHUNK] for start in range(0, len(todo), CHUNK)]
+        # The next chunk's search requests run while this chunk's versions are submitted
+        # (submitting waits for free slots), so the server is never left idle between chunks.
+        upcoming = _Ahead(self._prefetch, rm, parts[0]) if parts else None
+        for index in range(len(parts)):
+            chunk = upcoming.result()
+            upcoming = _Ahead(self._prefetch, rm, parts[index + 1]) if index + 1 < len(parts) else None
+            for pre in chunk:
+                self._submit(pool, requested_uri, pre)
+
+    def _prefetch(self, rm: dict, mvs: list[dict]) -> list[dict]:
+        if self._stop.is_set():
+            return []
+        try:
+            return self.prefetcher.chunk(rm, mvs)
+        except SnapError as exc:  # capture these versions one request at a time instead
+            self.progress.note(redact_secrets(f"{rm['name']}: batch reads failed ({exc}); fetching per version"))
+            return [{"model_version": mv, "registered_model": rm} for mv in mvs]
+
+    def _wanted(self, name: str, mvs: list[dict], wanted) -> list[dict]:
+        if wanted is None:
+            return mvs
+        have = {str(mv["version"]) for mv in mvs}
+        for version in sorted(set(wanted) - have):
+            self._failed(name, version, f"model version {name}/{version} does not exist on the server")
+        return [mv for mv in mvs if str(mv["version"]) in wanted]
+
+    def _submit(self, pool, requested_uri: str, pre: dict) -> None:
+        while not self._slots.acquire(timeout=0.5):
+            pass
+        future = pool.submit(self._version, requested_uri, pre)
+        future.add_done_callback(lambda _: self._slots.release())
+        self._pending = {f for f in self._pending if not f.done()}
+        self._pending.add(future)
+
+    def _version(self, requested_uri: str, pre: dict) -> None:
+        mv = pre["model_version"]
+        name, version = mv["name"], str(mv["version"])
+        if self._stop.is_set():
+            return
+        try:
+            status = self._capture(requested_uri, name, version, pre)
+        except SnapError as exc:
+            status = self._failed(name, version, str(exc))
+        except Exception as exc:  # noqa: BLE001 - one bad version must not stop the others
+            status = self._failed(name, version, f"{type(exc).__name__}: {str(exc).splitlines()[0][:300] if str(exc) else ''}")
+        self._finish(name, version, status)
+
+    def _capture(self, requested_uri: str, name: str, version: str, pre: dict) -> str:
+        earlier_path = newest_snapshot(self.store, name, version)
+        earlier = load_snapshot(earlier_path) if earlier_path else None
+        if "download_uri" not in pre:
+            with mlflow_errors(f"model version {name}/{version}"):
+                pre["download_uri"] = self.conn.client.get_model_version_download_uri(name, version)
+        reused_from = self._reuse(pre, earlier, earlier_path)
+        self._add_permissions(name, pre)
+        if not self.prefetcher.trust_search:
+            pre.pop("model_version", None)
+            pre.pop("registered_model", None)
+        doc = capture_version(self.conn, name, version, requested_uri, self.options, pre, self._pools)
+        if earlier is not None and same_content(earlier, doc):
+            self._remember(pre["download_uri"], doc, earlier_path)
+            return "unchanged"
+        if reused_from:
+            doc["manifest"]["reused"] = {"model_files": reused_from}
+            seal(doc, doc["manifest"]["captured_at"])
+        from snapshot.store.layout import write_to_store
+
+        paths = write_to_store(doc, self.store, self.fmt)
+        self._remember(pre["download_uri"], doc, paths[0])
+        return "captured"
+
+    def _reuse(self, pre: dict, earlier: dict | None, earlier_path: Path | None) -> str | None:
+        """Put reusable model files into `pre`; the path of the snapshot they came from."""
+        uri = pre["download_uri"]
+        files = model_files_of(earlier, uri, self.options) if earlier is not None else None
+        source = str(earlier_path) if files else None
+        if files is None:
+            with self._lock:
+                source = self._run_sources.get(uri)
+            files = model_files_of(load_snapshot(source), uri, self.options) if source else None
+        if files is None:
+            return None
+        pre["model_files"] = files
+        with self._lock:
+            self.result.reused += 1
+        return source
+
+    def _add_permissions(self, name: str, pre: dict) -> None:
+        """One permission lookup per model and experiment, not per version."""
+        if "run" not in pre:
+            return
+        key = (name, pre["run"]["info"]["experiment_id"])
+        with self._lock:
+            lock = self._permission_locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._permissions:
+                from snapshot.sources.permissions import capture_permissions
+
+                self._permissions[key] = capture_permissions(self.conn.tracking_uri, self.conn.server_kind, name,
+                                                             key[1], self.conn.is_unity_catalog)
+        pre["permissions"] = copy.deepcopy(self._permissions[key])
+
+    def _remember(self, download_uri: str, doc: dict, path: Path) -> None:
+        if model_files_of(doc, download_uri, self.options) is not None:
+            with self._lock:
+                self._run_sources.setdefault(download_uri, str(path))
+
+    def _failed(self, name: str, version: str, reason: str) -> str:
+        reason = redact_secrets(reason)  # errors quote URLs, credentials included
+        with self._lock:
+            self.result.failed.append((name, version, reason))
+        self.progress.failure(name, version, reason)
+        return "failed"
+
+    def _finish(self, name: str, version: str, status: str) -> None:
+        with self._lock:
+            if status == "captured":
+                self.result.captured += 1
+            elif status == "unchanged":
+                self.result.unchanged += 1
+            counts = self._per_model[name]
+            counts[status] = counts.get(status, 0) + 1
+            self._left[name] -= 1
+            model_finished = self._left[name] == 0
+        if status != "failed":
+            self.journal.mark_done(name, version)
+        self.progress.version_done(status)
+        if model_finished:
+            self.progress.model_done(name, counts)
+
+
+class _Ahead:
+    """One call on a daemon thread: Ctrl-C is not held up by a request in flight there."""
+
+    def __init__(self, func, *args):
+        self._done = threading.Event()
+        self._value = self._error = None
+        threading.Thread(target=self._call, args=(func, args), name="snap-prefetch", daemon=True).start()
+
+    def _call(self, func, args) -> None:
+        try:
+            self._value = func(*args)
+        except BaseException as exc:  # handed to the caller of result()
+            self._error = exc
+        finally:
+            self._done.set()
+
+    def result(self):
+        while not self._done.wait(0.5):  # short waits keep Ctrl-C responsive
+            pass
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+def plan_models(prefetcher: Prefetcher, targets: list[tuple[str, str, set | None]], all_models: bool,
+                filter_string: str | None):
+    """(requested_uri, registered model, wanted versions or None for all) for each model to capture.
+
+    `targets`: (requested_uri, name, versions or None) from the URIs given; with
+    `all_models`, every registered model matching `filter_string` instead.
+    """
+    if all_models:
+        for rm in list(prefetcher.registered_models(filter_string)):
+            yield f"models:/{rm['name']}", rm, None
+        return
+    for requested_uri, name, versions in targets:  # a model named but missing is the user's error: raise
+        yield requested_uri, prefetcher.registered_model(name), versions
+
+
+def pool_size_for(workers: int) -> None:
+    """Let MLflow's HTTP session keep a connection per concurrent request (set before its first request)."""
+    os.environ.setdefault("MLFLOW_HTTP_POOL_MAXSIZE", str(max(10, 6 * workers)))

@@ -1,0 +1,285 @@
+"""Capture one model version, with everything it is made of, into a snapshot document."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from snapshot import SCHEMA_VERSION, __version__
+from snapshot.sources.artifacts import METADATA_FILES, Listings, add_checksums, list_tree, read_files
+from snapshot.sources.connection import Connection, connect, mlflow_errors, server_failure, to_dict
+from snapshot.formats.document import seal
+from snapshot.model_files.environment import parse_conda, parse_python_env, parse_requirements
+from snapshot.errors import ModelNotFound, ModelVersionNotFound, TrackingServerUnreachable
+from snapshot.model_files.mlmodel import parse_mlmodel
+from snapshot.sources.resolve import resolve_versions
+from snapshot.uris import logged_model_id, redact_tree
+
+_PARSERS = {"requirements.txt": ("requirements", parse_requirements),
+            "conda.yaml": ("conda", parse_conda),
+            "python_env.yaml": ("python_env", parse_python_env)}
+
+
+# MLflow's SqlAlchemyStore.search_runs (3.x) returns no model inputs; get_run does.
+SEARCH_LEAVES_OUT_MODEL_INPUTS = ("a whole-model capture reads runs with search_runs, which leaves out model inputs "
+                                  "on MLflow's server; capture models:/NAME/VERSION alone to record them")
+
+
+@dataclass
+class CaptureOptions:
+    metric_history: bool = False
+    checksums: bool = False
+    checksum_limit: int = 50_000_000
+    workers: int = 8
+
+
+def capture_one(uri: str, tracking_uri: str | None = None, registry_uri: str | None = None,
+                options: CaptureOptions | None = None) -> dict:
+    """One snapshot document for a URI naming one version (a version, an alias or latest)."""
+    conn = connect(tracking_uri, registry_uri)
+    versions = resolve_versions(conn, uri)
+    if len(versions) != 1:
+        raise ModelVersionNotFound(f"{uri} names {len(versions)} versions; name one: models:/NAME/VERSION or models:/NAME@ALIAS")
+    name, version = versions[0]
+    return capture_version(conn, name, version, uri, options or CaptureOptions())
+
+
+def capture_version(conn: Connection, name: str, version: str, requested_uri: str,
+                    options: CaptureOptions, prefetched: dict | None = None,
+                    pools: tuple[ThreadPoolExecutor, ThreadPoolExecutor] | None = None) -> dict:
+    """The snapshot document of one version.
+
+    `prefetched` lets a batch capture hand in what it already fetched with search
+    APIs, in the REST shape (`to_dict`): `model_version`, `registered_model`,
+    `download_uri`, `run`, `experiment`, `logged_model`, `permissions` (the
+    `(section, reason)` pair capture_permissions returns), or `model_files` (the
+    (mlmodel, environment, artifact tree) of an earlier snapshot of the same
+    immutable model source). Whatever is missing is fetched. `run_from_search`: the
+    run came from search_runs, which leaves out model inputs on MLflow's server.
+
+    `pools`: (section pool, I/O pool) shared by a batch's versions, instead of two
+    new pools per version; section tasks wait only on I/O tasks, never the reverse.
+    """
+    if pools is not None:
+        doc = _Capture(conn, name, version, options, pools[0], pools[1], prefetched or {}).run()
+    else:
+        with ThreadPoolExecutor(8, thread_name_prefix="snap-section") as pool, \
+                ThreadPoolExecutor(options.workers, thread_name_prefix="snap-io") as io_pool:
+            doc = _Capture(conn, name, version, options, pool, io_pool, prefetched or {}).run()
+    doc["manifest"].update(requested_uri=requested_uri)
+    return seal(redact_tree(doc))
+
+
+class _Capture:
+    """The requests for one version, issued as concurrently as their dependencies allow."""
+
+    def __init__(self, conn, name, version, options, pool, io_pool, prefetched):
+        self.conn, self.client = conn, conn.client
+        self.name, self.version, self.options = name, version, options
+        self.pool, self.io_pool = pool, io_pool
+        self.prefetched = prefetched
+        self.listings = Listings(io_pool)
+        self.unavailable: dict[str, str] = {}
+
+    def _fetch(self, key: str, what: str, func, *args):
+        """The prefetched value for `key`, else `func(*args)` as a REST-shaped dict."""
+        if key in self.prefetched:
+            return self.prefetched[key]
+        with mlflow_errors(what):
+            result = func(*args)
+        return result if isinstance(result, (str, type(None))) else to_dict(result)
+
+    def run(self) -> dict:
+        what = f"model version {self.name}/{self.version}"
+        f_rm = self.pool.submit(self._registered_model)
+        f_dl = self.pool.submit(self._fetch, "download_uri", what,
+                                self.client.get_model_version_download_uri, self.name, self.version)
+        mv = dict(self._fetch("model_version", what, self.client.get_model_version, self.name, self.version))
+        mv["tags"] = _pairs(mv.get("tags"))
+        mv["aliases"] = sorted(mv.get("aliases") or [])
+        mv["download_uri"] = f_dl.result()
+        f_run = self.pool.submit(self._run, mv.get("run_id"))
+        f_lm = self.pool.submit(self._logged_model, mv)
+        f_model = self.pool.submit(self._model_files, mv["download_uri"])
+        run, experiment = f_run.result()
+        f_run_art = self.pool.submit(self._run_artifacts, run)
+        f_perm = self.pool.submit(self._permissions, experiment)
+        mlmodel, environment, model_tree = f_model.result()
+        doc = {
+            "schema_version": SCHEMA_VERSION,
+            "manifest": self._manifest(),
+            "model_version": mv,
+            "registered_model": f_rm.result(),
+            "run": run,
+            "logged_model": f_lm.result(),
+            "experiment": experiment,
+            "mlmodel": mlmodel,
+            "environment": environment,
+            "artifacts": {"model": model_tree, "run": f_run_art.result()},
+            "permissions": f_perm.result(),
+        }
+        doc["unavailable"] = dict(sorted(self.unavailable.items()))
+        return doc
+
+    def _manifest(self) -> dict:
+        return {
+            "snap_version": __version__,
+            **self.conn.manifest_fields(),
+            "model_name": self.name,
+            "model_version": self.version,
+            "origin": {"kind": "capture"},
+            "options": {"metric_history": self.options.metric_history, "checksums": self.options.checksums},
+        }
+
+    def _registered_model(self) -> dict:
+        rm = dict(self._fetch("registered_model", f"registered model {self.name}",
+                              self.client.get_registered_model, self.name))
+        rm["tags"] = _pairs(rm.get("tags"))
+        rm["aliases"] = {a["alias"]: a["version"] for a in sorted(rm.get("aliases") or [], key=lambda a: a["alias"])}
+        return rm
+
+    def _run(self, run_id: str | None):
+        if not run_id:
+            self.unavailable["run"] = "the model version has no run_id"
+            self.unavailable["experiment"] = "the model version has no run"
+            return None, None
+        try:
+            raw = self._fetch("run", f"run {run_id}", self.client.get_run, run_id)
+        except (ModelNotFound, ModelVersionNotFound):
+            self.unavailable["run"] = f"run {run_id} no longer exists on the tracking server"
+            self.unavailable["experiment"] = "the model version's run no longer exists"
+            return None, None
+        run = _shape_run(raw)
+        if self.prefetched.get("run_from_search") and not run["model_inputs"] \
+                and self.conn.server_kind in ("mlflow", "local"):
+            self.unavailable["run.model_inputs"] = SEARCH_LEAVES_OUT_MODEL_INPUTS
+        if self.options.metric_history:
+            run["metric_history"] = self._metric_history(run_id, sorted(run["metrics"]))
+        experiment_id = run["info"]["experiment_id"]
+        experiment = dict(self._fetch("experiment", f"experiment {experiment_id}",
+                                      self.client.get_experiment, experiment_id))
+        experiment["tags"] = _pairs(experiment.get("tags"))
+        return run, experiment
+
+    def _metric_history(self, run_id: str, keys: list[str]) -> dict:
+        def history(key):
+            points = (to_dict(m) for m in self.client.get_metric_history(run_id, key))  # NaN as "NaN", as the API
+            return sorted(({"step": int(p.get("step", 0)), "timestamp": p.get("timestamp"), "value": p.get("value")}
+                           for p in points), key=lambda p: (p["step"], p["timestamp"]))
+        with mlflow_errors(f"metric history of run {run_id}"):
+            return dict(zip(keys, self.io_pool.map(history, keys)))
+
+    def _logged_model(self, mv: dict):
+        model_id = logged_model_id(mv)
+        if not model_id:
+            return None
+        try:
+            raw = self._fetch("logged_model", f"logged model {model_id}", self.client.get_logged_model, model_id)
+        except Exception as exc:  # an older server without the LoggedModel API
+            _raise_if_server_failed(exc, f"reading logged model {model_id}")
+            self.unavailable["logged_model"] = f"cannot read logged model {model_id}: {str(exc)[:200]}"
+            return None
+        info, data = dict(raw.get("info", {})), raw.get("data", {})
+        info["tags"] = _pairs(info.get("tags"))
+        info["params"] = _pairs(data.get("params") or info.pop("params", None))
+        info["metrics"] = sorted(data.get("metrics") or [], key=lambda m: (m.get("key", ""), m.get("step", 0)))
+        return info
+
+    def _model_files(self, uri: str):
+        if "model_files" in self.prefetched:
+            return self.prefetched["model_files"]
+        no_environment = {"requirements": None, "conda": None, "python_env": None}
+        try:
+            tree = list_tree(uri, self.conn.tracking_uri, self.conn.registry_uri, self.listings)
+        except Exception as exc:
+            _raise_if_server_failed(exc, f"listing {uri}")
+            reason = f"the artifact store refused to list {uri}: {_first_line(exc)}"
+            for key in ("artifacts.model", "mlmodel", "environment"):
+                self.unavailable[key] = reason
+            return None, no_environment, None
+        present = [n for n in METADATA_FILES if any(f["path"] == n and not f["is_dir"] for f in tree["files"])]
+        try:
+            texts = read_files(uri, present, self.conn.tracking_uri, self.conn.registry_uri, self.io_pool)
+            mlmodel, environment = _parse_model_files(texts)
+        except Exception as exc:  # an unreadable or malformed file: record it, keep the rest of the version
+            _raise_if_server_failed(exc, f"reading the model's metadata files under {uri}")
+            reason = f"cannot read the model's metadata files under {uri}: {_first_line(exc)}"
+            self.unavailable["mlmodel"] = self.unavailable["environment"] = reason
+            mlmodel, environment = None, no_environment
+        if self.options.checksums:
+            add_checksums(tree, uri, self.options.checksum_limit, self.conn.tracking_uri,
+                          self.conn.registry_uri, self.io_pool)
+        return mlmodel, environment, tree
+
+    def _run_artifacts(self, run):
+        if not run:
+            return None
+        uri = run["info"]["artifact_uri"]
+        try:
+            return list_tree(uri, self.conn.tracking_uri, self.conn.registry_uri, self.listings)
+        except Exception as exc:
+            _raise_if_server_failed(exc, f"listing {uri}")
+            self.unavailable["artifacts.run"] = f"the artifact store refused to list {uri}: {_first_line(exc)}"
+            return None
+
+    def _permissions(self, experiment):
+        from snapshot.sources.permissions import capture_permissions
+
+        experiment_id = (experiment or {}).get("experiment_id")
+        if "permissions" in self.prefetched:  # (section, reason), fetched once per model by a batch
+            section, reason = self.prefetched["permissions"]
+        else:
+            section, reason = capture_permissions(self.conn.tracking_uri, self.conn.server_kind, self.name,
+                                                  experiment_id, self.conn.is_unity_catalog)
+        if reason:
+            self.unavailable["permissions"] = reason
+        return section
+
+
+def _parse_model_files(texts: dict[str, str]) -> tuple[dict | None, dict]:
+    mlmodel = None
+    if "MLmodel" in texts:
+        mlmodel = {"raw": texts["MLmodel"], "parsed": parse_mlmodel(texts["MLmodel"])}
+    environment = {key: (parse(texts[file]) if file in texts else None) for file, (key, parse) in _PARSERS.items()}
+    return mlmodel, environment
+
+
+def _raise_if_server_failed(exc: Exception, doing: str) -> None:
+    """A failing server fails the version (to be captured again); only refusals become `unavailable`."""
+    how = server_failure(exc)
+    if how:
+        raise TrackingServerUnreachable(f"the MLflow server failed while {doing} ({how}); "
+                                        "capture again when it answers") from None
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+
+
+def _pairs(items) -> dict:
+    """REST `[{key, value}]` lists as `{key: value}`."""
+    if isinstance(items, dict):
+        return dict(sorted(items.items()))
+    return {i["key"]: i.get("value", "") for i in sorted(items or [], key=lambda i: i["key"])}
+
+
+def _shape_run(raw: dict) -> dict:
+    data, inputs, outputs = raw.get("data", {}), raw.get("inputs", {}), raw.get("outputs", {})
+    metrics = {m["key"]: {"value": m.get("value"), "step": int(m.get("step", 0)), "timestamp": m.get("timestamp")}
+               for m in data.get("metrics") or []}
+    datasets = []
+    for item in inputs.get("dataset_inputs") or []:
+        ds = dict(item.get("dataset", {}))
+        ds["tags"] = _pairs(item.get("tags"))
+        datasets.append(ds)
+    datasets.sort(key=lambda d: (d.get("name", ""), d.get("digest", ""), d["tags"].get("mlflow.data.context", "")))
+    key = lambda m: (m.get("model_id", ""), m.get("step", 0))  # noqa: E731
+    return {
+        "info": raw.get("info", {}),
+        "params": _pairs(data.get("params")),
+        "metrics": dict(sorted(metrics.items())),
+        "tags": _pairs(data.get("tags")),
+        "dataset_inputs": datasets,
+        "model_inputs": sorted(inputs.get("model_inputs") or [], key=key),
+        "model_outputs": sorted(outputs.get("model_outputs") or [], key=key),
+    }

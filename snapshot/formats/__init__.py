@@ -1,0 +1,1 @@
+"""The snapshot document and its file forms: canonical JSON and Parquet."""

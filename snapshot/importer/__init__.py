@@ -1,0 +1,1 @@
+"""`snap import`: mlflow-reports archives as snap snapshots."""

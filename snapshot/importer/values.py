@@ -1,0 +1,91 @@
+"""Values of an mlflow-reports archive back to what MLflow stores.
+
+mlflow-reports parsed JSON out of string values (a param "1" became 1, the
+cluster.info tag became an object); these helpers write them back as strings.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+from snapshot.formats.tags import SPARK_DATASOURCE_TAG
+
+LOG_MODEL_HISTORY_TAG = "mlflow.log-model.history"
+
+
+def mlflow_string(value) -> str:
+    """The string MLflow stored for a value mlflow-reports parsed as JSON (shortest faithful form)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, (bool, dict, list)) or value is None:
+        return json.dumps(value, ensure_ascii=False)
+    return repr(value)
+
+
+def _tag_string(key: str, value) -> str:
+    if key == SPARK_DATASOURCE_TAG and isinstance(value, list):
+        return "\n".join(",".join(f"{k}={v}" for k, v in source.items())
+                         for source in value if isinstance(source, dict))
+    if key == LOG_MODEL_HISTORY_TAG and isinstance(value, list):
+        value = [_restringify_signature(entry) for entry in value]
+    return mlflow_string(value)
+
+
+def _restringify_signature(entry):
+    """MLflow writes a logged model's signature inputs/outputs/params as JSON text inside the history."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("signature"), dict):
+        return entry
+    signature = {k: (v if isinstance(v, str) or v is None else json.dumps(v)) for k, v in entry["signature"].items()}
+    return {**entry, "signature": signature}
+
+
+def restore_tags(tags) -> dict:
+    """Tags as `{key: string}`, from mlflow-reports' object or `[{key, value}]` list."""
+    if isinstance(tags, list):
+        tags = {t.get("key"): t.get("value") for t in tags if isinstance(t, dict)}
+    return dict(sorted((str(k), _tag_string(str(k), v)) for k, v in (tags or {}).items()))
+
+
+def scalar_fields(section: dict, numbers: tuple = (), skip: tuple = (), strings: bool = False) -> dict:
+    """API fields without mlflow-reports' derived `_xxx` ones; ids and text back to strings."""
+    out = {}
+    for key, value in section.items():
+        if key.startswith("_") or key in skip or key in ("tags", "aliases"):
+            continue
+        if key in numbers:
+            out[key] = int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+        elif isinstance(value, (dict, list)) and not strings:
+            out[key] = value
+        elif value is None:
+            out[key] = None
+        else:
+            out[key] = mlflow_string(value)
+    return out
+
+
+def run_info(info: dict) -> dict:
+    return scalar_fields(info, numbers=("start_time", "end_time"), strings=True)
+
+
+def restore_dataset_inputs(items) -> list:
+    """Dataset inputs in snap's flat form, `source`/`schema`/`profile` back to JSON text."""
+    out = []
+    for item in items or []:
+        dataset = (item or {}).get("dataset") or {}
+        source = dataset.get("source")
+        if isinstance(source, dict) and isinstance(source.get("tags"), dict):
+            source = {**source, "tags": restore_tags(source["tags"])}
+        out.append({
+            "name": mlflow_string(dataset.get("name")), "digest": mlflow_string(dataset.get("digest")),
+            "source_type": dataset.get("source_type"), "source": _json_text(source),
+            "schema": _json_text(dataset.get("schema")), "profile": _json_text(dataset.get("profile")),
+            "tags": restore_tags(item.get("tags")),
+        })
+    return sorted(out, key=lambda d: (d["name"], d["digest"], d["tags"].get("mlflow.data.context", "")))
+
+
+def _json_text(value):
+    return value if isinstance(value, str) or value is None else json.dumps(value, ensure_ascii=False)

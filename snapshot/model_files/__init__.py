@@ -1,0 +1,1 @@
+"""Parsing the files a model carries: MLmodel and its environment files."""

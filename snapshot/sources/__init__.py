@@ -1,0 +1,1 @@
+"""Where snapshot content comes from: the only code that imports mlflow."""

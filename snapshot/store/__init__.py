@@ -1,0 +1,1 @@
+"""The snapshot store: its layout, references into it, and its contents."""
