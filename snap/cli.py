@@ -6,7 +6,6 @@ from __future__ import annotations
 import functools
 import sys
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 
@@ -41,7 +40,7 @@ def _unforeseen(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc} (run again with --debug for the traceback)"
 
 
-def handles_errors(error_code: Optional[int] = None):
+def handles_errors(error_code: int | None = None):
     """Map SnapError to one stderr line and its exit code (or `error_code` for every error).
 
     With --debug the traceback is printed too; the exit code stays the documented one.
@@ -55,7 +54,7 @@ def handles_errors(error_code: Optional[int] = None):
                 raise
             except SnapError as exc:
                 _fail(str(exc), error_code or exc.exit_code)
-            except Exception as exc:  # a bug, or a failure snap did not foresee
+            except Exception as exc:  # noqa: BLE001 - a bug, or a failure snap did not foresee
                 _fail(_unforeseen(exc), error_code or 2)
         return run
     return wrap
@@ -69,17 +68,17 @@ def _main(debug: bool = typer.Option(False, "--debug", help="show tracebacks")) 
 @app.command()
 @handles_errors()
 def capture(
-    uris: List[str] = typer.Argument(None, metavar="URI...", help="models:/NAME/VERSION, models:/NAME@ALIAS, models:/NAME/latest, models:/NAME"),
-    tracking_uri: Optional[str] = TrackingUri,
-    registry_uri: Optional[str] = RegistryUri,
-    store: Optional[Path] = StoreDir,
-    output: Optional[Path] = typer.Option(None, "-o", "--output", help="write one snapshot to exactly this file (.json or .parquet)"),
+    uris: list[str] = typer.Argument(None, metavar="URI...", help="models:/NAME/VERSION, models:/NAME@ALIAS, models:/NAME/latest, models:/NAME"),
+    tracking_uri: str | None = TrackingUri,
+    registry_uri: str | None = RegistryUri,
+    store: Path | None = StoreDir,
+    output: Path | None = typer.Option(None, "-o", "--output", help="write one snapshot to exactly this file (.json or .parquet)"),
     fmt: str = typer.Option("both", "--format", help="json, parquet or both"),
     metric_history: bool = typer.Option(False, "--metric-history", help="also capture every metric's full history"),
     checksums: bool = typer.Option(False, "--checksums", help="add sha256 of model files up to --checksum-limit bytes"),
     checksum_limit: int = typer.Option(50_000_000, "--checksum-limit", min=0, help="largest file to checksum, in bytes"),
     all_models: bool = typer.Option(False, "--all", help="capture every version of every registered model"),
-    filter_string: Optional[str] = typer.Option(None, "--filter", help="with --all: an MLflow search filter, e.g. \"name LIKE 'fraud%'\""),
+    filter_string: str | None = typer.Option(None, "--filter", help="with --all: an MLflow search filter, e.g. \"name LIKE 'fraud%'\""),
     workers: int = typer.Option(8, "--workers", min=1, max=32, help="versions captured at once by whole-model and --all captures"),
     resume: bool = typer.Option(True, "--resume/--no-resume", help="finish an interrupted whole-model or --all capture"),
 ) -> None:
@@ -94,9 +93,11 @@ def capture(
     Example: snap capture --all --filter "name LIKE 'fraud%'" --workers 8
     """
     _check_capture_options(output, fmt, all_models, filter_string)
-    from snapshot.capture.version import CaptureOptions  # imports mlflow
     from snapshot.capture.files import capture_to_files, wants_batch
+    from snapshot.capture.version import CaptureOptions  # imports mlflow
+    from snapshot.sources.connection import fast_fail_databricks_probes
 
+    fast_fail_databricks_probes()
     options = CaptureOptions(metric_history=metric_history, checksums=checksums, checksum_limit=checksum_limit)
     if output is None and wants_batch(uris or [], all_models):
         _capture_batch(uris or [], all_models, filter_string, tracking_uri, registry_uri, store, fmt, options,
@@ -106,7 +107,7 @@ def capture(
         typer.echo(line)
 
 
-def _check_capture_options(output: Optional[Path], fmt: str, all_models: bool, filter_string: Optional[str]) -> None:
+def _check_capture_options(output: Path | None, fmt: str, all_models: bool, filter_string: str | None) -> None:
     from snapshot.errors import BadOption
 
     if filter_string and not all_models:
@@ -119,9 +120,9 @@ def _check_capture_options(output: Optional[Path], fmt: str, all_models: bool, f
 
 def _capture_batch(uris, all_models, filter_string, tracking_uri, registry_uri, store, fmt, options,
                    workers, resume) -> None:
-    from snapshot.errors import EXIT_PARTIAL
-    from snapshot.capture.progress import progress_for_terminal, render_summary
     from snapshot.capture.files import capture_batch
+    from snapshot.capture.progress import progress_for_terminal, render_summary
+    from snapshot.errors import EXIT_PARTIAL
 
     progress = progress_for_terminal(typer.echo)
     try:
@@ -145,7 +146,7 @@ def _capture_batch(uris, all_models, filter_string, tracking_uri, registry_uri, 
 @app.command("list")
 @handles_errors()
 def list_(
-    store: Optional[Path] = StoreDir,
+    store: Path | None = StoreDir,
     fmt: str = typer.Option("table", "--format", help="table or json"),
 ) -> None:
     """List the snapshots in a store.
@@ -161,11 +162,11 @@ def list_(
 @handles_errors()
 def report(
     target: str = typer.Argument(..., help="snapshot file, store reference (Churn/3, v3) or models:/ URI"),
-    output: Optional[Path] = typer.Option(None, "-o", "--output", help="write the Markdown here instead of stdout"),
-    store: Optional[Path] = StoreDir,
-    model: Optional[str] = ModelName,
-    tracking_uri: Optional[str] = TrackingUri,
-    registry_uri: Optional[str] = RegistryUri,
+    output: Path | None = typer.Option(None, "-o", "--output", help="write the Markdown here instead of stdout"),
+    store: Path | None = StoreDir,
+    model: str | None = ModelName,
+    tracking_uri: str | None = TrackingUri,
+    registry_uri: str | None = RegistryUri,
 ) -> None:
     """Render a Markdown model report from a snapshot, offline.
 
@@ -181,9 +182,9 @@ def report(
 @app.command("import")
 @handles_errors()
 def import_(
-    files: List[Path] = typer.Argument(..., help="mlflow-reports report.json files"),
-    store: Optional[Path] = StoreDir,
-    output: Optional[Path] = typer.Option(None, "-o", "--output", help="write the one snapshot to this file"),
+    files: list[Path] = typer.Argument(..., help="mlflow-reports report.json files"),
+    store: Path | None = StoreDir,
+    output: Path | None = typer.Option(None, "-o", "--output", help="write the one snapshot to this file"),
 ) -> None:
     """Convert mlflow-reports report.json archives into snap snapshots.
 
@@ -200,17 +201,17 @@ def import_(
 def diff_(
     left: str = typer.Argument(..., metavar="LEFT", help="snapshot file, store reference (v5, Churn/5, Churn@champion) or models:/ URI"),
     right: str = typer.Argument(..., metavar="RIGHT", help="the same kinds as LEFT"),
-    store: Optional[Path] = StoreDir,
-    model: Optional[str] = ModelName,
-    tracking_uri: Optional[str] = TrackingUri,
-    registry_uri: Optional[str] = RegistryUri,
+    store: Path | None = StoreDir,
+    model: str | None = ModelName,
+    tracking_uri: str | None = TrackingUri,
+    registry_uri: str | None = RegistryUri,
     fmt: str = typer.Option("text", "--format", metavar="FORMAT", help="text, md or json"),
-    tolerance: List[str] = typer.Option(None, "--tolerance", metavar="METRIC=N[%]", help="METRIC=NUMBER or METRIC=NUMBER%: smaller moves do not count (repeatable)"),
-    ignore: List[str] = typer.Option(None, "--ignore", metavar="GLOB", help="also ignore paths matching this glob, e.g. 'run.tags.mlflow.*' (repeatable)"),
+    tolerance: list[str] = typer.Option(None, "--tolerance", metavar="METRIC=N[%]", help="METRIC=NUMBER or METRIC=NUMBER%: smaller moves do not count (repeatable)"),
+    ignore: list[str] = typer.Option(None, "--ignore", metavar="GLOB", help="also ignore paths matching this glob, e.g. 'run.tags.mlflow.*' (repeatable)"),
     no_default_ignores: bool = typer.Option(False, "--no-default-ignores", help="also compare capture times, hashes, ids (see docs/diff.md)"),
-    only: List[str] = typer.Option(None, "--only", metavar="SECTION", help="compare only this section (repeatable)"),
-    fail_on: List[str] = typer.Option(None, "--fail-on", metavar="SECTION", help="exit 1 only for changes in this section, or 'breaking' (repeatable)"),
-    output: Optional[Path] = typer.Option(None, "-o", "--output", help="write the diff here instead of stdout"),
+    only: list[str] = typer.Option(None, "--only", metavar="SECTION", help="compare only this section (repeatable)"),
+    fail_on: list[str] = typer.Option(None, "--fail-on", metavar="SECTION", help="exit 1 only for changes in this section, or 'breaking' (repeatable)"),
+    output: Path | None = typer.Option(None, "-o", "--output", help="write the diff here instead of stdout"),
 ) -> None:
     """Compare two model versions or snapshots, offline. Exit 0: no changes, 1: changes, 2: error.
 
@@ -233,8 +234,8 @@ def diff_(
 @handles_errors(error_code=2)
 def log(
     ref: str = typer.Argument(..., metavar="REF", help="store reference of one version: Churn/5, v5 or Churn@champion"),
-    store: Optional[Path] = StoreDir,
-    model: Optional[str] = ModelName,
+    store: Path | None = StoreDir,
+    model: str | None = ModelName,
     fmt: str = typer.Option("text", "--format", help="text, md or json"),
 ) -> None:
     """Show one version's history across its snapshots in the store, oldest first.
@@ -247,7 +248,7 @@ def log(
     _emit(render_log(version_timeline(default_store(store), ref, model), fmt), None)
 
 
-def _emit(rendered, output: Optional[Path]) -> None:
+def _emit(rendered, output: Path | None) -> None:
     """Text or a rich renderable to stdout (colour where the terminal has it), or as plain text to a file."""
     if output is not None:
         from diff.render import plain_text

@@ -37,7 +37,7 @@ def load_sides(left: str, right: str, store: str | Path | None = None, model: st
             docs.append(load_target(target, store, model, tracking_uri, registry_uri))
         except SnapError as exc:
             raise type(exc)(f"{side} side: {exc}") from exc
-        except Exception as exc:  # noqa: BLE001 - name the side, whatever went wrong
+        except Exception as exc:
             raise SnapError(f"{side} side: {type(exc).__name__}: {exc}") from exc
     return docs[0], docs[1]
 

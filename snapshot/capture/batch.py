@@ -21,22 +21,21 @@ Store-aware:
 from __future__ import annotations
 
 import copy
-import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from snapshot.sources import http_count
-from snapshot.capture.version import CaptureOptions, capture_version
-from snapshot.sources.connection import Connection, mlflow_errors
-from snapshot.formats.document import seal
-from snapshot.errors import SnapError
-from snapshot.formats.files import load_snapshot
 from snapshot.capture.journal import Journal
-from snapshot.sources.search import CHUNK, Prefetcher
 from snapshot.capture.reuse import model_files_of, newest_snapshot, same_content
+from snapshot.capture.version import CaptureOptions, capture_version
+from snapshot.errors import ModelVersionNotFound, SnapError
+from snapshot.formats.document import seal
+from snapshot.formats.files import load_snapshot
+from snapshot.sources import http_count
+from snapshot.sources.connection import Connection, mlflow_errors
+from snapshot.sources.search import CHUNK, Prefetcher
 from snapshot.uris import redact_secrets
 
 MAX_WORKERS = 32
@@ -77,8 +76,11 @@ class BatchCapture:
 
     def run(self, models) -> BatchResult:
         """Capture every version `models` yields (requested_uri, registered model, wanted or None)."""
-        http_count.install()
-        start_requests, started = http_count.requests_made(), time.monotonic()
+        with http_count.counting() as counter:
+            return self._run(models, counter)
+
+    def _run(self, models, counter: http_count.RequestCount) -> BatchResult:
+        started = time.monotonic()
         pool = ThreadPoolExecutor(self.workers, thread_name_prefix="snap-version")
         self._pools = (ThreadPoolExecutor(4 * self.workers, thread_name_prefix="snap-section"),
                        ThreadPoolExecutor(4 * self.workers, thread_name_prefix="snap-io"))
@@ -100,7 +102,7 @@ class BatchCapture:
         finally:
             for shared in self._pools:
                 shared.shutdown(wait=False)
-            self.result.requests = http_count.requests_made() - start_requests
+            self.result.requests = counter.requests
             self.result.seconds = time.monotonic() - started
         return self.result
 
@@ -178,7 +180,7 @@ class BatchCapture:
         earlier_path = newest_snapshot(self.store, name, version)
         earlier = load_snapshot(earlier_path) if earlier_path else None
         if "download_uri" not in pre:
-            with mlflow_errors(f"model version {name}/{version}"):
+            with mlflow_errors(f"model version {name}/{version}", ModelVersionNotFound):
                 pre["download_uri"] = self.conn.client.get_model_version_download_uri(name, version)
         reused_from = self._reuse(pre, earlier, earlier_path)
         self._add_permissions(name, pre)
@@ -269,7 +271,7 @@ class _Ahead:
     def _call(self, func, args) -> None:
         try:
             self._value = func(*args)
-        except BaseException as exc:  # handed to the caller of result()
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller of result()
             self._error = exc
         finally:
             self._done.set()
@@ -296,7 +298,3 @@ def plan_models(prefetcher: Prefetcher, targets: list[tuple[str, str, set | None
     for requested_uri, name, versions in targets:  # a model named but missing is the user's error: raise
         yield requested_uri, prefetcher.registered_model(name), versions
 
-
-def pool_size_for(workers: int) -> None:
-    """Let MLflow's HTTP session keep a connection per concurrent request (set before its first request)."""
-    os.environ.setdefault("MLFLOW_HTTP_POOL_MAXSIZE", str(max(10, 6 * workers)))

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from snapshot.capture.version import CaptureOptions, capture_version
-from snapshot.sources.connection import connect
-from snapshot.formats.document import title
 from snapshot.errors import BadOption
+from snapshot.formats.document import title
 from snapshot.formats.files import format_of, write_snapshot
+from snapshot.sources.connection import connect, http_settings
 from snapshot.sources.resolve import is_whole_model, resolve_versions
 from snapshot.store.layout import STORE_FORMATS as FORMATS
 from snapshot.store.layout import default_store, write_to_store
@@ -25,15 +25,16 @@ def capture_to_files(uris: list[str], tracking_uri: str | None, registry_uri: st
         raise BadOption(f"--format must be json, parquet or both, not {fmt!r}")
     if output is not None:
         format_of(output)
-    conn = connect(tracking_uri, registry_uri)
-    targets = [(uri, name, version) for uri in uris for name, version in resolve_versions(conn, uri)]
-    if output is not None and len(targets) != 1:
-        raise BadOption(f"-o writes one snapshot, but the URIs name {len(targets)} versions; use --store instead")
-    store_dir = default_store(store)
-    for uri, name, version in targets:
-        doc = capture_version(conn, name, version, uri, options)
-        paths = [write_snapshot(doc, output)] if output else write_to_store(doc, store_dir, fmt)
-        yield f"captured {title(doc)} -> {', '.join(str(p) for p in paths)}"
+    with http_settings():
+        conn = connect(tracking_uri, registry_uri)
+        targets = [(uri, name, version) for uri in uris for name, version in resolve_versions(conn, uri)]
+        if output is not None and len(targets) != 1:
+            raise BadOption(f"-o writes one snapshot, but the URIs name {len(targets)} versions; use --store instead")
+        store_dir = default_store(store)
+        for uri, name, version in targets:
+            doc = capture_version(conn, name, version, uri, options)
+            paths = [write_snapshot(doc, output)] if output else write_to_store(doc, store_dir, fmt)
+            yield f"captured {title(doc)} -> {', '.join(str(p) for p in paths)}"
 
 
 def wants_batch(uris: list[str], all_models: bool) -> bool:
@@ -45,10 +46,16 @@ def capture_batch(uris: list[str], all_models: bool, filter_string: str | None,
                   tracking_uri: str | None, registry_uri: str | None, store: str | Path | None,
                   fmt: str, options: CaptureOptions, workers: int, progress, resume: bool = True):
     """Capture whole models or the registry into the store; returns a batch.BatchResult."""
-    from snapshot.capture.batch import BatchCapture, plan_models, pool_size_for
-
     _check_batch_options(uris, all_models, filter_string, fmt, workers)
-    pool_size_for(workers)
+    with http_settings(workers):
+        return _run_batch(uris, all_models, filter_string, tracking_uri, registry_uri, store, fmt, options,
+                          workers, progress, resume)
+
+
+def _run_batch(uris, all_models, filter_string, tracking_uri, registry_uri, store, fmt, options, workers,
+               progress, resume):
+    from snapshot.capture.batch import BatchCapture, plan_models
+
     conn = connect(tracking_uri, registry_uri)
     targets = _batch_targets(conn, uris)
     selection = {"tracking_uri": conn.manifest_fields()["tracking_uri"],

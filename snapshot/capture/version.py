@@ -6,12 +6,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from snapshot import SCHEMA_VERSION, __version__
-from snapshot.sources.artifacts import METADATA_FILES, Listings, add_checksums, list_tree, read_files
-from snapshot.sources.connection import Connection, connect, mlflow_errors, server_failure, to_dict
+from snapshot.errors import ModelNotFound, ModelVersionNotFound, TrackingServerUnreachable
 from snapshot.formats.document import seal
 from snapshot.model_files.environment import parse_conda, parse_python_env, parse_requirements
-from snapshot.errors import ModelNotFound, ModelVersionNotFound, TrackingServerUnreachable
 from snapshot.model_files.mlmodel import parse_mlmodel
+from snapshot.sources.artifacts import METADATA_FILES, Listings, add_checksums, list_tree, read_files
+from snapshot.sources.connection import Connection, connect, http_settings, mlflow_errors, server_failure, to_dict
 from snapshot.sources.resolve import resolve_versions
 from snapshot.uris import logged_model_id, redact_tree
 
@@ -36,12 +36,14 @@ class CaptureOptions:
 def capture_one(uri: str, tracking_uri: str | None = None, registry_uri: str | None = None,
                 options: CaptureOptions | None = None) -> dict:
     """One snapshot document for a URI naming one version (a version, an alias or latest)."""
-    conn = connect(tracking_uri, registry_uri)
-    versions = resolve_versions(conn, uri)
-    if len(versions) != 1:
-        raise ModelVersionNotFound(f"{uri} names {len(versions)} versions; name one: models:/NAME/VERSION or models:/NAME@ALIAS")
-    name, version = versions[0]
-    return capture_version(conn, name, version, uri, options or CaptureOptions())
+    with http_settings():
+        conn = connect(tracking_uri, registry_uri)
+        versions = resolve_versions(conn, uri)
+        if len(versions) != 1:
+            raise ModelVersionNotFound(f"{uri} names {len(versions)} versions; "
+                                       "name one: models:/NAME/VERSION or models:/NAME@ALIAS")
+        name, version = versions[0]
+        return capture_version(conn, name, version, uri, options or CaptureOptions())
 
 
 def capture_version(conn: Connection, name: str, version: str, requested_uri: str,
@@ -81,11 +83,11 @@ class _Capture:
         self.listings = Listings(io_pool)
         self.unavailable: dict[str, str] = {}
 
-    def _fetch(self, key: str, what: str, func, *args):
+    def _fetch(self, key: str, what: str, func, *args, not_found=ModelNotFound):
         """The prefetched value for `key`, else `func(*args)` as a REST-shaped dict."""
         if key in self.prefetched:
             return self.prefetched[key]
-        with mlflow_errors(what):
+        with mlflow_errors(what, not_found):
             result = func(*args)
         return result if isinstance(result, (str, type(None))) else to_dict(result)
 
@@ -93,8 +95,10 @@ class _Capture:
         what = f"model version {self.name}/{self.version}"
         f_rm = self.pool.submit(self._registered_model)
         f_dl = self.pool.submit(self._fetch, "download_uri", what,
-                                self.client.get_model_version_download_uri, self.name, self.version)
-        mv = dict(self._fetch("model_version", what, self.client.get_model_version, self.name, self.version))
+                                self.client.get_model_version_download_uri, self.name, self.version,
+                                not_found=ModelVersionNotFound)
+        mv = dict(self._fetch("model_version", what, self.client.get_model_version, self.name, self.version,
+                              not_found=ModelVersionNotFound))
         mv["tags"] = _pairs(mv.get("tags"))
         mv["aliases"] = sorted(mv.get("aliases") or [])
         mv["download_uri"] = f_dl.result()
@@ -175,7 +179,7 @@ class _Capture:
             return None
         try:
             raw = self._fetch("logged_model", f"logged model {model_id}", self.client.get_logged_model, model_id)
-        except Exception as exc:  # an older server without the LoggedModel API
+        except Exception as exc:  # noqa: BLE001 - an older server without the LoggedModel API
             _raise_if_server_failed(exc, f"reading logged model {model_id}")
             self.unavailable["logged_model"] = f"cannot read logged model {model_id}: {str(exc)[:200]}"
             return None
@@ -191,7 +195,7 @@ class _Capture:
         no_environment = {"requirements": None, "conda": None, "python_env": None}
         try:
             tree = list_tree(uri, self.conn.tracking_uri, self.conn.registry_uri, self.listings)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001
             _raise_if_server_failed(exc, f"listing {uri}")
             reason = f"the artifact store refused to list {uri}: {_first_line(exc)}"
             for key in ("artifacts.model", "mlmodel", "environment"):
@@ -201,7 +205,7 @@ class _Capture:
         try:
             texts = read_files(uri, present, self.conn.tracking_uri, self.conn.registry_uri, self.io_pool)
             mlmodel, environment = _parse_model_files(texts)
-        except Exception as exc:  # an unreadable or malformed file: record it, keep the rest of the version
+        except Exception as exc:  # noqa: BLE001 - an unreadable or malformed file: record it, keep the rest of the version
             _raise_if_server_failed(exc, f"reading the model's metadata files under {uri}")
             reason = f"cannot read the model's metadata files under {uri}: {_first_line(exc)}"
             self.unavailable["mlmodel"] = self.unavailable["environment"] = reason
@@ -217,7 +221,7 @@ class _Capture:
         uri = run["info"]["artifact_uri"]
         try:
             return list_tree(uri, self.conn.tracking_uri, self.conn.registry_uri, self.listings)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001
             _raise_if_server_failed(exc, f"listing {uri}")
             self.unavailable["artifacts.run"] = f"the artifact store refused to list {uri}: {_first_line(exc)}"
             return None
@@ -273,7 +277,7 @@ def _shape_run(raw: dict) -> dict:
         ds["tags"] = _pairs(item.get("tags"))
         datasets.append(ds)
     datasets.sort(key=lambda d: (d.get("name", ""), d.get("digest", ""), d["tags"].get("mlflow.data.context", "")))
-    key = lambda m: (m.get("model_id", ""), m.get("step", 0))  # noqa: E731
+    key = lambda m: (m.get("model_id", ""), m.get("step", 0))
     return {
         "info": raw.get("info", {}),
         "params": _pairs(data.get("params")),

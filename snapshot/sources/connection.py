@@ -21,7 +21,6 @@ from mlflow.utils.proto_json_utils import message_to_json
 from snapshot.errors import (
     CredentialsRefused,
     ModelNotFound,
-    ModelVersionNotFound,
     SnapError,
     TrackingServerUnreachable,
 )
@@ -70,14 +69,15 @@ class Connection:
 _PROBED_MODULES = ("dbruntime", "pyspark", "IPython")
 
 
-def _fast_fail_databricks_probe() -> None:
+def fast_fail_databricks_probes() -> None:
     """Outside Databricks, make MLflow's per-request `import dbruntime`/`pyspark`/`IPython` probes fail at once.
 
     MLflow's client tries those imports several times for every request (to find a
     notebook context, dbutils in an IPython shell, or a Spark session). A failed import is not cached, so each try
     searched sys.path under the interpreter's import lock, and concurrent capture
     threads queued on it. Marking a module that is not installed as absent changes
-    nothing else; an installed one is left alone.
+    nothing else; an installed one is left alone. It changes `sys.modules` for the
+    whole process, so only the CLI calls it, once, before capturing.
     """
     import importlib.util
     import sys
@@ -89,10 +89,6 @@ def _fast_fail_databricks_probe() -> None:
 
 def connect(tracking_uri: str | None = None, registry_uri: str | None = None) -> Connection:
     """Resolve URIs (option, then environment, then MLflow's default) and check the server answers."""
-    # A server that dies mid-capture should fail in seconds, not after MLflow's default ~4 minutes of retries.
-    os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "3")
-    os.environ.setdefault("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "1")
-    _fast_fail_databricks_probe()
     tracking_uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or mlflow.get_tracking_uri()
     registry_uri = registry_uri or os.environ.get("MLFLOW_REGISTRY_URI") or tracking_uri
     kind = _server_kind(tracking_uri)
@@ -172,7 +168,7 @@ def _databricks_host(uri: str) -> str | None:
         from mlflow.utils.databricks_utils import get_databricks_host_creds
 
         return get_databricks_host_creds(uri).host.rstrip("/")
-    except Exception:  # no profile configured: links are left out, capture goes on
+    except Exception:  # noqa: BLE001 - no profile configured: links are left out, capture goes on
         return None
 
 
@@ -182,27 +178,80 @@ def to_dict(entity) -> dict:
 
 
 @contextmanager
-def mlflow_errors(what: str):
-    """Turn MlflowException into a SnapError that says what to do."""
+def http_settings(workers: int | None = None):
+    """MLflow's HTTP retry, backoff and pool settings for one capture, restored afterwards.
+
+    MLflow's client takes these only from environment variables (rest_utils.http_request
+    reads MLFLOW_HTTP_REQUEST_MAX_RETRIES and _BACKOFF_FACTOR per request; request_utils
+    reads MLFLOW_HTTP_POOL_MAXSIZE when it first builds its cached session), so they are
+    set here, only where the user has not set them, and put back on the way out.
+    """
+    # A server that dies mid-capture should fail in seconds, not after MLflow's default ~4 minutes of retries.
+    wanted = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "3", "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1"}
+    if workers is not None:  # a connection per concurrent request
+        wanted["MLFLOW_HTTP_POOL_MAXSIZE"] = str(max(10, 6 * workers))
+    added = [key for key in wanted if key not in os.environ]
+    os.environ.update({key: wanted[key] for key in added})
+    try:
+        yield
+    finally:
+        for key in added:
+            os.environ.pop(key, None)
+
+
+@contextmanager
+def mlflow_errors(what: str, not_found: type[SnapError] = ModelNotFound):
+    """Turn MlflowException into a SnapError that says what to do; `not_found` for a missing object."""
     try:
         yield
     except SnapError:
         raise
     except MlflowException as exc:
-        raise translate(exc, what) from None
+        raise translate(exc, what, not_found) from None
 
 
-def translate(exc: MlflowException, what: str) -> SnapError:
+# MLflow's error codes (mlflow.exceptions: an HTTP status without a JSON body gets its code too).
+_NOT_FOUND_CODES = ("RESOURCE_DOES_NOT_EXIST", "NOT_FOUND")
+_REFUSED_CODES = ("PERMISSION_DENIED", "UNAUTHENTICATED", "CUSTOMER_UNAUTHORIZED")
+
+
+def translate(exc: MlflowException, what: str, not_found: type[SnapError] = ModelNotFound) -> SnapError:
+    """The SnapError for an MlflowException, chosen by its error code or the failure behind it."""
     code = getattr(exc, "error_code", "") or ""
     message = str(exc.message if hasattr(exc, "message") else exc).splitlines()[0][:300]
-    if code in ("RESOURCE_DOES_NOT_EXIST", "NOT_FOUND"):
-        kind = ModelVersionNotFound if "version" in what else ModelNotFound
-        return kind(f"{what} does not exist on the server; check the name and version (snap list shows what is captured)")
-    if code in ("PERMISSION_DENIED", "UNAUTHENTICATED") or "401" in message or "403" in message:
+    if code in _NOT_FOUND_CODES:
+        return not_found(f"{what} does not exist on the server; "
+                         "check the name and version (snap list shows what is captured)")
+    if code in _REFUSED_CODES or _http_status(exc) in (401, 403):
         return CredentialsRefused(f"the server refused access to {what}: {message}")
-    if "Max retries" in message or "Connection" in message:
+    if connection_lost(exc):
         return TrackingServerUnreachable(f"lost the MLflow server while reading {what}: {message}")
     return SnapError(f"MLflow failed reading {what}: {message}")
+
+
+def _causes(exc: BaseException):
+    """`exc` and the exceptions behind it: MLflow re-raises requests' errors inside `except`."""
+    seen = exc
+    while seen is not None:
+        yield seen
+        seen = seen.__cause__ or seen.__context__
+
+
+def _http_status(exc: BaseException) -> int | None:
+    for seen in _causes(exc):
+        status = getattr(getattr(seen, "response", None), "status_code", None)
+        if isinstance(status, int):
+            return status
+    return None
+
+
+def connection_lost(exc: BaseException) -> bool:
+    """True when a connection failure (refused, reset, timed out, retries used up) is behind `exc`."""
+    from urllib3.exceptions import MaxRetryError
+
+    lost = (requests.exceptions.ConnectionError, requests.exceptions.Timeout, requests.exceptions.RetryError,
+            MaxRetryError, ConnectionError, TimeoutError)
+    return any(isinstance(seen, lost) for seen in _causes(exc))
 
 
 def server_failure(exc: BaseException) -> str | None:
@@ -213,8 +262,7 @@ def server_failure(exc: BaseException) -> str | None:
     unavailable. A 4xx (forbidden, not found) is an answer. Looks along the
     exception's causes, as MLflow wraps the `requests`/urllib3 errors.
     """
-    seen = exc
-    while seen is not None:
+    for seen in _causes(exc):
         response = getattr(seen, "response", None)
         status = getattr(response, "status_code", None)
         if isinstance(status, int):
@@ -225,5 +273,4 @@ def server_failure(exc: BaseException) -> str | None:
         if isinstance(seen, (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
                              ConnectionError, TimeoutError)):
             return f"lost the connection ({type(seen).__name__})"
-        seen = seen.__cause__ or seen.__context__
     return None

@@ -34,7 +34,7 @@ def capture_permissions(
             return _capture_basic_auth(tracking_uri, model_name, experiment_id)
         if server_kind == "databricks":
             return _capture_databricks(tracking_uri, model_name, experiment_id, is_unity_catalog)
-    except Exception as exc:  # a permission failure must never stop a capture
+    except Exception as exc:  # noqa: BLE001 - a permission failure must never stop a capture
         first_line = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
         return None, f"the permission API failed: {first_line}"
     return None, f"a {server_kind!r} tracking server has no permission API snap knows"

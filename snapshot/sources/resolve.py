@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from snapshot.sources.connection import Connection, mlflow_errors
 from snapshot.errors import AliasNotFound, ModelNotFound
+from snapshot.sources.connection import Connection, mlflow_errors
 from snapshot.uris import parse_model_uri
 
 PAGE = 1000

@@ -15,7 +15,7 @@ batch snapshot equals the single-version one, content hash and all.
 from __future__ import annotations
 
 import threading
-from typing import Iterator
+from collections.abc import Iterator
 
 from mlflow.entities import ViewType
 from mlflow.exceptions import MlflowException
