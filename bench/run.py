@@ -71,7 +71,8 @@ def _median_run(runs: list[dict]) -> dict:
     return sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
 
 
-def capture_rows(uri: str, name: str, root: Path, label: str, workers: int, repeats: int,
+# One call per server in main(); the arguments are that server's row of the benchmark plan.
+def capture_rows(uri: str, name: str, root: Path, label: str, workers: int, repeats: int,  # noqa: PLR0913
                  naive_repeats: int) -> list[dict]:
     """Naive loop, snap into an empty store, snap again unchanged: each the median of its repeats."""
     base = _median_run([naive(uri, name, root / f"naive-{label}-{i}") for i in range(naive_repeats)])

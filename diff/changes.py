@@ -18,7 +18,6 @@ SECTIONS = (
 )
 
 ADDED, REMOVED, CHANGED, MOVED, REORDERED = "added", "removed", "changed", "moved", "reordered"
-KINDS = (ADDED, REMOVED, CHANGED, MOVED, REORDERED)
 WITHIN_TOLERANCE = "within tolerance"  # the detail of a metric move --tolerance hides
 
 

@@ -10,11 +10,11 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 
 from diff.changes import Change
-from diff.render.describe import new_text, note, old_text
 from diff.engine import diff_snapshots
 from diff.render import check_format
 from diff.render.as_json import DIFF_SCHEMA_VERSION
 from diff.render.as_markdown import code_cell, escape
+from diff.render.describe import new_text, note, old_text
 from snapshot.errors import BadReference
 from snapshot.formats.files import load_snapshot
 from snapshot.store.layout import list_entries, resolve_ref

@@ -3,8 +3,8 @@ model, the environment, the model's artifact tree and what the snapshot could no
 
 from __future__ import annotations
 
-from report.page import NONE_FOUND, Page
 from report.common import none_found
+from report.page import NONE_FOUND, Page
 from report.values import Links, fmt_iso, fmt_millis, primitives
 
 LOGGED_MODEL_ORDER = (

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 NONE_FOUND = '**_<font color="red" size="+1">None found</font>_**'
 NAME_COLUMNS = ("Name", "Value")
@@ -42,9 +43,6 @@ class Page:
     def __init__(self) -> None:
         self.parts: list[str] = []
         self.toc: list[tuple[int, str]] = []
-
-    def add(self, text: str) -> None:
-        self.parts.append(text)
 
     def header(self, level: int, title: str) -> None:
         title = escape_heading(title)

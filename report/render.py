@@ -7,10 +7,10 @@ sections follow. Pure functions of the snapshot document: no mlflow, no clock.
 
 from __future__ import annotations
 
-from report.page import Page
 from report.common import open_section, render_permissions
 from report.extras import render_extras
 from report.model import render_model_sections
+from report.page import Page
 from report.run import render_experiment, render_run
 from report.values import Links, add_times, model_uri, primitives, run_model_download_uri
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from report.page import KEY_COLUMNS, NONE_FOUND, Page
 from report.common import open_section, render_permissions
+from report.page import KEY_COLUMNS, NONE_FOUND, Page
 from report.values import (
     SPARK_DATASOURCE_TAG,
     Links,

@@ -32,7 +32,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-
 from registry import populate, populate_secured
 
 # A cold start takes 8-15 s on an idle machine; several suites at once on a shared

@@ -13,18 +13,18 @@ from typer.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.populate import populate_model  # noqa: E402
-from snapshot.capture.reuse import dedupe_key  # noqa: E402
-from snapshot.capture.version import SEARCH_LEAVES_OUT_MODEL_INPUTS, CaptureOptions, capture_version  # noqa: E402
-from snap.cli import app  # noqa: E402
-from snapshot.sources.connection import connect  # noqa: E402
-from snapshot.formats.document import content_hash  # noqa: E402
-from snapshot.errors import EXIT_PARTIAL  # noqa: E402
-from snapshot.formats.files import load_snapshot  # noqa: E402
-from snapshot.capture.journal import DIRNAME  # noqa: E402
-from snapshot.capture.progress import PlainProgress  # noqa: E402
-from snapshot.store.layout import list_entries  # noqa: E402
-from snapshot.capture.files import capture_batch  # noqa: E402
+from bench.populate import populate_model
+from snap.cli import app
+from snapshot.capture.files import capture_batch
+from snapshot.capture.journal import DIRNAME
+from snapshot.capture.progress import PlainProgress
+from snapshot.capture.reuse import dedupe_key
+from snapshot.capture.version import SEARCH_LEAVES_OUT_MODEL_INPUTS, CaptureOptions, capture_version
+from snapshot.errors import EXIT_PARTIAL
+from snapshot.formats.document import content_hash
+from snapshot.formats.files import load_snapshot
+from snapshot.sources.connection import connect
+from snapshot.store.layout import list_entries
 
 pytestmark = pytest.mark.server
 SIZES = {"params": 4, "metrics": 4, "tags": 4, "workers": 4}

@@ -163,7 +163,6 @@ def legacy_layout(mlflow_server, tmp_path_factory):
     """
     import mlflow
     from mlflow import MlflowClient
-
     from registry import _echo_model_class
 
     client = MlflowClient(mlflow_server, registry_uri=mlflow_server)

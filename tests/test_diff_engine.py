@@ -9,8 +9,8 @@ import pytest
 from diff.changes import Change, DiffOptions, failing_changes, make_options
 from diff.engine import diff_snapshots
 from diff.ignores import DEFAULT_IGNORES
-from snapshot.formats.document import seal
 from snapshot.errors import BadOption
+from snapshot.formats.document import seal
 
 
 def make_doc(version: str = "2", name: str = "Churn", captured_at: str = "2026-11-26T21:30:00.000000Z") -> dict:

@@ -6,12 +6,9 @@ import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-
 from registry import populate
-from snapshot.store.layout import list_entries
 
 pytestmark = pytest.mark.server
 
@@ -67,9 +64,9 @@ def test_diff_reports_every_planted_change(fresh, no_mlflow):
 
     for key, (old, new) in planted["params_changed"].items():
         assert (change("params", f"run.params.{key}")["old"], changes[("params", f"run.params.{key}")]["new"]) == (old, new)
-    for key, new in planted["params_added"].items():
+    for key, _new in planted["params_added"].items():
         assert change("params", f"run.params.{key}")["kind"] == "added"
-    for key, old in planted["params_removed"].items():
+    for key, _old in planted["params_removed"].items():
         assert change("params", f"run.params.{key}")["kind"] == "removed"
     for key, (old, new) in planted["metrics_moved"].items():
         moved = change("metrics", f"run.metrics.{key}")

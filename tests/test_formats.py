@@ -1,14 +1,13 @@
 """The snapshot's building blocks on plain data: Parquet, store layout, URIs, parsers."""
 
 import json
-from pathlib import Path
 
 import pytest
 
-from snapshot.formats.document import content_hash, dumps, seal
-from snapshot.model_files.environment import parse_conda, parse_python_env, parse_requirements
 from snapshot.errors import BadModelUri, SnapshotCorrupt, SnapshotTooNew
+from snapshot.formats.document import content_hash, dumps, seal
 from snapshot.formats.files import load_snapshot, write_snapshot
+from snapshot.model_files.environment import parse_conda, parse_python_env, parse_requirements
 from snapshot.model_files.mlmodel import parse_mlmodel
 from snapshot.store.layout import escape_name, list_entries, resolve_ref, snapshot_dir, unescape_name
 from snapshot.uris import parse_model_uri, redact_secrets, redact_uri

@@ -6,13 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
+from test_report import COMPARE, FIXTURE, SEED, SHARED, compare_score, snap
 
 from report.render import render_report
-from snapshot.formats.document import content_hash, dumps
 from snapshot.errors import ImportFailed
-from snapshot.importer.archive import import_files, import_report
+from snapshot.formats.document import content_hash, dumps
 from snapshot.formats.files import load_snapshot
-from test_report import COMPARE, FIXTURE, SEED, SHARED, compare_score, snap
+from snapshot.importer.archive import import_files, import_report
 
 PAIRS = SHARED / "reference" / "reports"
 PAIR_NAMES = sorted(p.name for p in PAIRS.iterdir()) if PAIRS.is_dir() else []

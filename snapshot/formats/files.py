@@ -7,8 +7,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from snapshot.formats.document import check, dumps
 from snapshot.errors import BadOption, SnapshotCorrupt, SnapshotNotFound, StoreNotWritable
+from snapshot.formats.document import check, dumps
 
 FORMATS = ("json", "parquet")
 
@@ -34,7 +34,8 @@ def load_snapshot(path: str | Path) -> dict:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SnapshotCorrupt(f"{path} is not valid snapshot JSON ({exc}); it may be truncated: capture it again") from None
+        raise SnapshotCorrupt(f"{path} is not valid snapshot JSON ({exc}); "
+                              "it may be truncated: capture it again") from None
     return check(doc, str(path))
 
 

@@ -21,10 +21,11 @@ def list_store(store: str | Path | None) -> list[dict]:
         doc = load_snapshot(entry.path)
         rm = doc.get("registered_model") or {}
         mv = doc.get("model_version") or {}
+        aliased_here = sorted(a for a, v in (rm.get("aliases") or {}).items() if v == entry.version)
         rows.append({
             "model": entry.model,
             "version": entry.version,
-            "aliases": mv.get("aliases") or sorted(a for a, v in (rm.get("aliases") or {}).items() if v == entry.version),
+            "aliases": mv.get("aliases") or aliased_here,
             "captured_at": doc["manifest"].get("captured_at"),
             "path": str(entry.path),
         })

@@ -133,7 +133,8 @@ def resolve_ref(store: Path, ref: str, model: str | None = None) -> Path:
     matches = [e for e in own if e.version == version]
     if not matches:
         have = ", ".join(f"v{v}" for v in dict.fromkeys(e.version for e in own))
-        raise SnapshotNotFound(f"no snapshot of {name} version {version} in store {store} (versions there: {have}); capture it first")
+        raise SnapshotNotFound(f"no snapshot of {name} version {version} in store {store} "
+                               f"(versions there: {have}); capture it first")
     return matches[-1].path
 
 
