@@ -18,6 +18,10 @@ SHARED = REPO.parent / "shared"
 SEED = SHARED / "seed" / "000_4a0f27b237e8d033.txt"
 COMPARE = SHARED / "tools" / "report_compare.py"
 FIXTURE = REPO / "fixtures" / "seed" / "Conversational_Task_v6.json"
+# The seed's whole report, committed. When the report changes on purpose, regenerate it:
+#   .venv/bin/snap report fixtures/seed/Conversational_Task_v6.json > fixtures/seed/Conversational_Task_v6.report.md
+# and review the file's diff in the commit.
+GOLDEN = FIXTURE.with_name("Conversational_Task_v6.report.md")
 
 
 def compare_score(reference: Path, candidate: Path) -> float:
@@ -97,6 +101,10 @@ def test_seed_fixture_reproduces_the_seed_report(tmp_path):
     out = tmp_path / "seed.md"
     out.write_text(render_report(load_snapshot(FIXTURE)), encoding="utf-8")
     assert compare_score(SEED, out) == 1.0
+
+
+def test_seed_report_matches_the_committed_golden_file():
+    assert render_report(load_snapshot(FIXTURE)) == GOLDEN.read_text(encoding="utf-8")
 
 
 def test_render_is_byte_stable_and_shows_capture_time():
