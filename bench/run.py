@@ -4,7 +4,7 @@
                                   [--memory-versions 1000] [--results bench/RESULTS.md]
 
 Starts a real `mlflow server` on 127.0.0.1 (SQLite, served artifacts) in a
-temporary directory, populates it with MLflow's client (bench/populate.py), then,
+temporary directory, populates it with MLflow's client (tests/support/populate.py), then,
 against the server as started and through a proxy adding `--delay` seconds to
 each request, runs each as its own process (bench/peak.py: wall time, peak RSS):
 the naive loop (bench/naive.py), `snap capture models:/NAME` into an empty
@@ -32,8 +32,8 @@ sys.path.insert(0, str(HERE.parent))
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
 from bench.large import build_pair  # noqa: E402
-from bench.populate import populate_model  # noqa: E402
-from bench.servers import delaying_proxy, mlflow_server  # noqa: E402
+from tests.support.populate import populate_model  # noqa: E402
+from tests.support.servers import delaying_proxy, mlflow_server  # noqa: E402
 
 PY = sys.executable
 SNAP = [PY, "-m", "snap.cli"]
@@ -135,7 +135,7 @@ Notes
   artifacts) and the run's artifact listing. Everything else is batched (search_model_versions,
   search_runs by run id, search_logged_models by model id, one experiment and one permission
   lookup per model) and amortised to ~0.04 per version.
-- The proxy (bench/servers.py) holds each request for the delay, then forwards it over keep-alive
+- The proxy (tests/support/servers.py) holds each request for the delay, then forwards it over keep-alive
   connections to the same server.
 - `snap diff` and `snap report` are diff/engine.py and report/render.py (not part of the batch work).
 """

@@ -3,7 +3,7 @@
 Fixtures (session scope):
 - `mlflow_server`: URI of a plain `mlflow server` (SQLite backend, artifacts served).
 - `registry`: facts of the registry `registry.populate` logged into `mlflow_server`
-  (keys documented in tests/registry.py).
+  (keys documented in tests/support/registry.py).
 - `local_store`: `{"uri": "sqlite:///…", "facts": populate(...)}` of a server-less store.
 - `auth_server`: a second server running `--app-name basic-auth`, with real users
   and grants (keys in `_plant_grants`'s docstring).
@@ -20,24 +20,15 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from registry import populate, populate_secured
 
-# A cold start takes 8-15 s on an idle machine; several suites at once on a shared
-# machine have taken 60+ s for the auth app, so allow for that before failing.
-_STARTUP_TIMEOUT_S = int(os.environ.get("SNAP_TEST_SERVER_TIMEOUT", "120"))
-_CREDENTIAL_VARS = ("MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN")
+from tests.support.registry import populate, populate_secured
+from tests.support.servers import CREDENTIAL_VARS as _CREDENTIAL_VARS
+from tests.support.servers import mlflow_server as _mlflow_server
 
 # Isolate the whole test process (and the servers it starts) before anything imports
 # mlflow: no real home directory (~/.mlflow/credentials would leak into requests), no
@@ -55,77 +46,6 @@ os.environ["DO_NOT_TRACK"] = "true"
 
 def pytest_unconfigure(config):
     shutil.rmtree(_SESSION_HOME, ignore_errors=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_healthy(proc: subprocess.Popen, uri: str, log: Path) -> None:
-    deadline = time.monotonic() + _STARTUP_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            break
-        try:
-            with urllib.request.urlopen(f"{uri}/health", timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.25)
-    _stop(proc)
-    tail = log.read_text(errors="replace")[-4000:] if log.exists() else ""
-    state = f"exited with {proc.returncode}" if proc.returncode is not None else "never became healthy"
-    raise RuntimeError(f"mlflow server at {uri} {state} within {_STARTUP_TIMEOUT_S}s; its stderr:\n{tail}")
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is not None:
-        return
-    # The server runs in its own session, so its group id is its pid: this ends
-    # uvicorn and its worker without touching any other process.
-    for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            proc.wait(timeout=wait)
-            return
-        except subprocess.TimeoutExpired:
-            continue
-
-
-@contextmanager
-def _mlflow_server(root: Path, extra_args: tuple[str, ...] = (), extra_env: dict | None = None):
-    """Run `mlflow server` on a free 127.0.0.1 port with its state under `root`."""
-    root.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
-    uri = f"http://127.0.0.1:{port}"
-    cmd = [
-        sys.executable, "-m", "mlflow", "server",
-        "--backend-store-uri", f"sqlite:///{root}/mlflow.db",
-        "--serve-artifacts", "--artifacts-destination", str(root / "artifacts"),
-        "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-        # Without a bound, uvicorn's graceful shutdown waits for this process's
-        # keep-alive connections to close, i.e. until SIGKILL.
-        "--uvicorn-opts", "--timeout-graceful-shutdown 2",
-        *extra_args,
-    ]
-    env = {**os.environ, **(extra_env or {})}
-    for var in (*_CREDENTIAL_VARS, "MLFLOW_TRACKING_URI"):
-        env.pop(var, None)
-    log = root / "server.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=root, env=env,
-                                start_new_session=True)
-    try:
-        _wait_healthy(proc, uri, log)
-        yield uri
-    finally:
-        _stop(proc)
 
 
 @contextmanager
@@ -155,7 +75,7 @@ def mlflow_server(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def registry(mlflow_server):
-    """Facts of the registry logged into `mlflow_server` (see tests/registry.py)."""
+    """Facts of the registry logged into `mlflow_server` (see tests/support/registry.py)."""
     return populate(mlflow_server)
 
 

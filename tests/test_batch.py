@@ -1,6 +1,6 @@
 """Batch capture (#5): whole models and --all, against the real MLflow server the suite starts.
 
-The models here are logged by MLflow's own client (bench/populate.py); nothing is mocked.
+The models here are logged by MLflow's own client (tests/support/populate.py); nothing is mocked.
 """
 
 from __future__ import annotations
@@ -11,9 +11,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from bench.populate import populate_model
 from snap.cli import app
 from snapshot.capture.files import capture_batch
 from snapshot.capture.journal import DIRNAME
@@ -25,6 +22,7 @@ from snapshot.formats.document import content_hash
 from snapshot.formats.files import load_snapshot
 from snapshot.sources.connection import connect
 from snapshot.store.layout import list_entries
+from tests.support.populate import populate_model
 
 pytestmark = pytest.mark.server
 SIZES = {"params": 4, "metrics": 4, "tags": 4, "workers": 4}
@@ -217,7 +215,7 @@ def test_a_server_error_fails_the_version_rather_than_marking_parts_unavailable(
     """
     from mlflow import MlflowClient
 
-    from bench.servers import delaying_proxy
+    from tests.support.servers import delaying_proxy
 
     good, bad = batch_registry["BatchB"]
     mv = MlflowClient(batch_registry["uri"], registry_uri=batch_registry["uri"]).get_model_version("BatchB", bad)
@@ -252,7 +250,7 @@ def test_ctrl_c_keeps_finished_snapshots_and_says_how_to_resume(batch_registry, 
     import subprocess
     import time
 
-    from bench.servers import delaying_proxy
+    from tests.support.servers import delaying_proxy
 
     total = len(batch_registry["BatchA"])
     with delaying_proxy(batch_registry["uri"], 0.15) as slow_uri:

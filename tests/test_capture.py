@@ -1,13 +1,10 @@
 """`snap capture` against a real MLflow server and a real server-less store.
 
-The registry is built by MLflow's own client (tests/registry.py); nothing is mocked.
+The registry is built by MLflow's own client (tests/support/registry.py); nothing is mocked.
 """
 
 import json
-import os
 import socket
-import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import quote
 
@@ -16,19 +13,10 @@ import pytest
 
 from snapshot.formats.files import load_snapshot
 from snapshot.store.layout import list_entries
+from tests.support.commands import snap
 
 pytestmark = pytest.mark.server
 SCHEMA = json.loads((Path(__file__).resolve().parents[1] / "snapshot" / "schema.json").read_text())
-
-
-def snap(*args, env=None, check=True):
-    """Run the snap command as a user would; return the finished process."""
-    full_env = {**os.environ, **(env or {})}
-    proc = subprocess.run([sys.executable, "-m", "snap.cli", *args], capture_output=True, text=True,
-                          env=full_env, timeout=300)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"snap {' '.join(args)} exited {proc.returncode}:\n{proc.stderr}")
-    return proc
 
 
 def valid(doc):
@@ -163,7 +151,8 @@ def legacy_layout(mlflow_server, tmp_path_factory):
     """
     import mlflow
     from mlflow import MlflowClient
-    from registry import _echo_model_class
+
+    from tests.support.registry import _echo_model_class
 
     client = MlflowClient(mlflow_server, registry_uri=mlflow_server)
     folder = tmp_path_factory.mktemp("legacy")

@@ -9,13 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_diff_engine import make_doc
 from typer.testing import CliRunner
 
 from snap.cli import app
 from snapshot.formats.document import seal
 from snapshot.formats.files import write_snapshot
 from snapshot.store.layout import file_stem, snapshot_dir
+from tests.support.documents import make_doc
 
 T0, T1, T2 = "2026-11-26T21:30:00.000000Z", "2026-11-27T08:00:00.000000Z", "2026-11-28T08:00:00.000000Z"
 

@@ -1,5 +1,5 @@
 """The user's path end to end: capture a registry snap has never seen, then diff and
-report it offline. The registry is built by MLflow's own client (tests/registry.py)."""
+report it offline. The registry is built by MLflow's own client (tests/support/registry.py)."""
 
 import json
 import os
@@ -8,7 +8,8 @@ import subprocess
 import sys
 
 import pytest
-from registry import populate
+
+from tests.support.registry import populate
 
 pytestmark = pytest.mark.server
 

@@ -6,13 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
-from test_report import COMPARE, FIXTURE, SEED, SHARED, compare_score, snap
 
 from report.render import render_report
 from snapshot.errors import ImportFailed
 from snapshot.formats.document import content_hash, dumps
 from snapshot.formats.files import load_snapshot
 from snapshot.importer.archive import import_files, import_report
+from tests.support.reference import COMPARE, FIXTURE, SEED, SHARED, compare_score, snap
 
 PAIRS = SHARED / "reference" / "reports"
 PAIR_NAMES = sorted(p.name for p in PAIRS.iterdir()) if PAIRS.is_dir() else []

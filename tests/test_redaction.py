@@ -117,11 +117,11 @@ def test_redact_uri_keeps_ordinary_query_values():
 @pytest.mark.server
 def test_planted_secrets_never_reach_json_parquet_or_report(registry, mlflow_server, tmp_path):
     from mlflow import MlflowClient
-    from test_capture import snap
 
     from report.render import render_report
     from snapshot.formats.files import load_snapshot
     from snapshot.store.layout import list_entries
+    from tests.support.commands import snap
 
     name = "credit-risk-assessment-model-prod"
     client = MlflowClient(mlflow_server, registry_uri=mlflow_server)

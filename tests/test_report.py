@@ -3,39 +3,18 @@
 from __future__ import annotations
 
 import copy
-import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from report.render import render_report
 from snapshot.formats.files import load_snapshot
+from tests.support.reference import FIXTURE, REPO, SEED, SHARED, compare_score, snap
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-SEED = SHARED / "seed" / "000_4a0f27b237e8d033.txt"
-COMPARE = SHARED / "tools" / "report_compare.py"
-FIXTURE = REPO / "fixtures" / "seed" / "Conversational_Task_v6.json"
 # The seed's whole report, committed. When the report changes on purpose, regenerate it:
 #   .venv/bin/snap report fixtures/seed/Conversational_Task_v6.json > fixtures/seed/Conversational_Task_v6.report.md
 # and review the file's diff in the commit.
 GOLDEN = FIXTURE.with_name("Conversational_Task_v6.report.md")
 
-
-def compare_score(reference: Path, candidate: Path) -> float:
-    """The score report_compare.py prints on its last line."""
-    out = subprocess.run([sys.executable, str(COMPARE), str(reference), str(candidate)],
-                         capture_output=True, text=True, check=True).stdout
-    m = re.search(r"score: (\d\.\d{3}) \(\d+/\d+\)", out.strip().splitlines()[-1])
-    assert m, out
-    return float(m.group(1))
-
-
-def snap(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "snap.cli", *args], capture_output=True,
-                          text=True, cwd=REPO, env=env)
 
 
 def oss_doc() -> dict:

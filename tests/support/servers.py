@@ -1,6 +1,7 @@
 """A real `mlflow server` on 127.0.0.1, and a delaying HTTP proxy standing for a remote workspace.
 
-Both are context managers that stop what they started. Nothing listens beyond loopback.
+Used by the suite's fixtures (tests/conftest.py), bench/run.py and
+fixtures/make_capture_fixtures.py. Both are context managers that stop what they started. Nothing listens beyond loopback.
 """
 
 from __future__ import annotations
@@ -13,12 +14,16 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-STARTUP_TIMEOUT_S = 90
+# A cold start takes 8-15 s on an idle machine; several suites at once on a shared
+# machine have taken 60+ s for the auth app, so allow for that before failing.
+STARTUP_TIMEOUT_S = int(os.environ.get("SNAP_TEST_SERVER_TIMEOUT", "120"))
+CREDENTIAL_VARS = ("MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN")
 HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
                "proxy-authorization", "proxy-authenticate"}
 
@@ -29,46 +34,69 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@contextmanager
-def mlflow_server(root: Path):
-    """`mlflow server` with a SQLite backend and served artifacts under `root`; yields its URI."""
-    root.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    uri = f"http://127.0.0.1:{port}"
-    cmd = [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", f"sqlite:///{root}/mlflow.db",
-           "--serve-artifacts", "--artifacts-destination", str(root / "artifacts"),
-           "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_TRACKING_")}
-    with open(root / "server.log", "wb") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=root, env=env, start_new_session=True)
-    try:
-        _wait_healthy(proc, uri)
-        yield uri
-    finally:
-        _stop(proc)
-
-
-def _wait_healthy(proc: subprocess.Popen, uri: str) -> None:
+def _wait_healthy(proc: subprocess.Popen, uri: str, log: Path) -> None:
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while time.monotonic() < deadline and proc.poll() is None:
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            break
         try:
             with urllib.request.urlopen(f"{uri}/health", timeout=2) as resp:
                 if resp.status == 200:
                     return
-        except OSError:
-            time.sleep(0.25)
-    raise RuntimeError(f"mlflow server at {uri} did not become healthy (see server.log)")
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.25)
+    _stop(proc)
+    tail = log.read_text(errors="replace")[-4000:] if log.exists() else ""
+    state = f"exited with {proc.returncode}" if proc.returncode is not None else "never became healthy"
+    raise RuntimeError(f"mlflow server at {uri} {state} within {STARTUP_TIMEOUT_S}s; its stderr:\n{tail}")
 
 
 def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        return
+    # The server runs in its own session, so its group id is its pid: this ends
+    # uvicorn and its worker without touching any other process.
     for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
-        if proc.poll() is not None:
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
             return
         try:
-            os.killpg(proc.pid, sig)  # its own session: the server and its workers only
             proc.wait(timeout=wait)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
+            return
+        except subprocess.TimeoutExpired:
             continue
+
+
+@contextmanager
+def mlflow_server(root: Path, extra_args: tuple[str, ...] = (), extra_env: dict | None = None):
+    """Run `mlflow server` on a free 127.0.0.1 port with its state under `root`."""
+    root.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    uri = f"http://127.0.0.1:{port}"
+    cmd = [
+        sys.executable, "-m", "mlflow", "server",
+        "--backend-store-uri", f"sqlite:///{root}/mlflow.db",
+        "--serve-artifacts", "--artifacts-destination", str(root / "artifacts"),
+        "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+        # Without a bound, uvicorn's graceful shutdown waits for this process's
+        # keep-alive connections to close, i.e. until SIGKILL.
+        "--uvicorn-opts", "--timeout-graceful-shutdown 2",
+        *extra_args,
+    ]
+    env = {**os.environ, **(extra_env or {})}
+    for var in (*CREDENTIAL_VARS, "MLFLOW_TRACKING_URI"):
+        env.pop(var, None)
+    log = root / "server.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=root, env=env,
+                                start_new_session=True)
+    try:
+        _wait_healthy(proc, uri, log)
+        yield uri
+    finally:
+        _stop(proc)
 
 
 def _handler(upstream_port: int, delay: float, fail):

@@ -53,7 +53,7 @@ def _log_version(client, experiment_id: str, index: int, sizes: dict) -> tuple[s
 
 
 # Many arguments on purpose: the keyword-only sizes are the knobs tests and bench/run.py call with; an options object would only wrap them.
-def populate_model(tracking_uri: str, name: str, versions: int = 200, *, params: int = 20,  # noqa: PLR0913
+def populate_model(tracking_uri: str, name: str, versions: int = 200, *, params: int = 20,
                    metrics: int = 20, tags: int = 30, workers: int = 8,
                    experiment: str | None = None) -> dict:
     """Register `versions` versions of `name` (each with its own run and logged model).
