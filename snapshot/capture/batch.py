@@ -30,11 +30,12 @@ from pathlib import Path
 from snapshot.capture.journal import Journal
 from snapshot.capture.reuse import model_files_of, newest_snapshot, same_content
 from snapshot.capture.version import CaptureOptions, capture_version
-from snapshot.errors import ModelVersionNotFound, SnapError
+from snapshot.errors import SnapError
 from snapshot.formats.document import seal
 from snapshot.formats.files import load_snapshot
 from snapshot.sources import http_count
-from snapshot.sources.connection import Connection, mlflow_errors
+from snapshot.sources.client import ClientSource, PrefetchedSource
+from snapshot.sources.connection import Connection
 from snapshot.sources.search import CHUNK, Prefetcher
 from snapshot.uris import redact_secrets
 
@@ -64,6 +65,7 @@ class BatchCapture:
         self.workers = max(1, min(workers, MAX_WORKERS))
         self.progress = progress
         self.prefetcher = Prefetcher(conn)
+        self.client_source = ClientSource(conn)  # what the batch's searches did not answer
         self.journal = Journal(store, selection, resume)
         self.result = BatchResult(resumed=self.journal.resumed, journal=self.journal.path)
         self._lock = threading.Lock()
@@ -180,14 +182,14 @@ class BatchCapture:
         earlier_path = newest_snapshot(self.store, name, version)
         earlier = load_snapshot(earlier_path) if earlier_path else None
         if "download_uri" not in pre:
-            with mlflow_errors(f"model version {name}/{version}", ModelVersionNotFound):
-                pre["download_uri"] = self.conn.client.get_model_version_download_uri(name, version)
+            pre["download_uri"] = self.client_source.download_uri(name, version)
         reused_from = self._reuse(pre, earlier, earlier_path)
         self._add_permissions(name, pre)
         if not self.prefetcher.trust_search:
             pre.pop("model_version", None)
             pre.pop("registered_model", None)
-        doc = capture_version(self.conn, name, version, requested_uri, self.options, pre, self._pools)
+        doc = capture_version(self.conn, name, version, requested_uri, self.options,
+                              PrefetchedSource(self.client_source, pre), self._pools)
         if earlier is not None and same_content(earlier, doc):
             self._remember(pre["download_uri"], doc, earlier_path)
             return "unchanged"
@@ -225,10 +227,7 @@ class BatchCapture:
             lock = self._permission_locks.setdefault(key, threading.Lock())
         with lock:
             if key not in self._permissions:
-                from snapshot.sources.permissions import capture_permissions
-
-                self._permissions[key] = capture_permissions(self.conn.tracking_uri, self.conn.server_kind, name,
-                                                             key[1], self.conn.is_unity_catalog)
+                self._permissions[key] = self.client_source.permissions(name, key[1])
         pre["permissions"] = copy.deepcopy(self._permissions[key])
 
     def _remember(self, download_uri: str, doc: dict, path: Path) -> None:

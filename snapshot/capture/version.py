@@ -11,7 +11,9 @@ from snapshot.formats.document import seal
 from snapshot.model_files.environment import parse_conda, parse_python_env, parse_requirements
 from snapshot.model_files.mlmodel import parse_mlmodel
 from snapshot.sources.artifacts import METADATA_FILES, Listings, add_checksums, list_tree, read_files
-from snapshot.sources.connection import Connection, connect, http_settings, mlflow_errors, server_failure, to_dict
+from snapshot.sources.base import Source
+from snapshot.sources.client import ClientSource
+from snapshot.sources.connection import Connection, connect, http_settings, server_failure
 from snapshot.sources.resolve import resolve_versions
 from snapshot.uris import logged_model_id, redact_tree
 
@@ -47,27 +49,24 @@ def capture_one(uri: str, tracking_uri: str | None = None, registry_uri: str | N
 
 
 def capture_version(conn: Connection, name: str, version: str, requested_uri: str,
-                    options: CaptureOptions, prefetched: dict | None = None,
+                    options: CaptureOptions, source: Source | None = None,
                     pools: tuple[ThreadPoolExecutor, ThreadPoolExecutor] | None = None) -> dict:
-    """The snapshot document of one version.
+    """The snapshot document of one version, read from `source` (MLflow's client by default).
 
-    `prefetched` lets a batch capture hand in what it already fetched with search
-    APIs, in the REST shape (`to_dict`): `model_version`, `registered_model`,
-    `download_uri`, `run`, `experiment`, `logged_model`, `permissions` (the
-    `(section, reason)` pair capture_permissions returns), or `model_files` (the
-    (mlmodel, environment, artifact tree) of an earlier snapshot of the same
-    immutable model source). Whatever is missing is fetched. `run_from_search`: the
-    run came from search_runs, which leaves out model inputs on MLflow's server.
+    A batch hands in a PrefetchedSource answering from its search results
+    (snapshot.sources.client); capture asks the Source interface the same
+    questions either way (snapshot.sources.base).
 
     `pools`: (section pool, I/O pool) shared by a batch's versions, instead of two
     new pools per version; section tasks wait only on I/O tasks, never the reverse.
     """
+    source = source or ClientSource(conn)
     if pools is not None:
-        doc = _Capture(conn, name, version, options, pools[0], pools[1], prefetched or {}).run()
+        doc = _Capture(source, name, version, options, pools[0], pools[1]).run()
     else:
         with ThreadPoolExecutor(8, thread_name_prefix="snap-section") as pool, \
                 ThreadPoolExecutor(options.workers, thread_name_prefix="snap-io") as io_pool:
-            doc = _Capture(conn, name, version, options, pool, io_pool, prefetched or {}).run()
+            doc = _Capture(source, name, version, options, pool, io_pool).run()
     doc["manifest"].update(requested_uri=requested_uri)
     return seal(redact_tree(doc))
 
@@ -75,30 +74,17 @@ def capture_version(conn: Connection, name: str, version: str, requested_uri: st
 class _Capture:
     """The requests for one version, issued as concurrently as their dependencies allow."""
 
-    def __init__(self, conn, name, version, options, pool, io_pool, prefetched):
-        self.conn, self.client = conn, conn.client
+    def __init__(self, source: Source, name, version, options, pool, io_pool):
+        self.source, self.conn = source, source.conn
         self.name, self.version, self.options = name, version, options
         self.pool, self.io_pool = pool, io_pool
-        self.prefetched = prefetched
         self.listings = Listings(io_pool)
         self.unavailable: dict[str, str] = {}
 
-    def _fetch(self, key: str, what: str, func, *args, not_found=ModelNotFound):
-        """The prefetched value for `key`, else `func(*args)` as a REST-shaped dict."""
-        if key in self.prefetched:
-            return self.prefetched[key]
-        with mlflow_errors(what, not_found):
-            result = func(*args)
-        return result if isinstance(result, (str, type(None))) else to_dict(result)
-
     def run(self) -> dict:
-        what = f"model version {self.name}/{self.version}"
         f_rm = self.pool.submit(self._registered_model)
-        f_dl = self.pool.submit(self._fetch, "download_uri", what,
-                                self.client.get_model_version_download_uri, self.name, self.version,
-                                not_found=ModelVersionNotFound)
-        mv = dict(self._fetch("model_version", what, self.client.get_model_version, self.name, self.version,
-                              not_found=ModelVersionNotFound))
+        f_dl = self.pool.submit(self.source.download_uri, self.name, self.version)
+        mv = dict(self.source.model_version(self.name, self.version))
         mv["tags"] = _pairs(mv.get("tags"))
         mv["aliases"] = sorted(mv.get("aliases") or [])
         mv["download_uri"] = f_dl.result()
@@ -136,8 +122,7 @@ class _Capture:
         }
 
     def _registered_model(self) -> dict:
-        rm = dict(self._fetch("registered_model", f"registered model {self.name}",
-                              self.client.get_registered_model, self.name))
+        rm = dict(self.source.registered_model(self.name))
         rm["tags"] = _pairs(rm.get("tags"))
         rm["aliases"] = {a["alias"]: a["version"] for a in sorted(rm.get("aliases") or [], key=lambda a: a["alias"])}
         return rm
@@ -148,37 +133,35 @@ class _Capture:
             self.unavailable["experiment"] = "the model version has no run"
             return None, None
         try:
-            raw = self._fetch("run", f"run {run_id}", self.client.get_run, run_id)
+            raw = self.source.run(run_id)
         except (ModelNotFound, ModelVersionNotFound):
             self.unavailable["run"] = f"run {run_id} no longer exists on the tracking server"
             self.unavailable["experiment"] = "the model version's run no longer exists"
             return None, None
         run = _shape_run(raw)
-        if self.prefetched.get("run_from_search") and not run["model_inputs"] \
+        if self.source.run_from_search(run_id) and not run["model_inputs"] \
                 and self.conn.server_kind in ("mlflow", "local"):
             self.unavailable["run.model_inputs"] = SEARCH_LEAVES_OUT_MODEL_INPUTS
         if self.options.metric_history:
             run["metric_history"] = self._metric_history(run_id, sorted(run["metrics"]))
         experiment_id = run["info"]["experiment_id"]
-        experiment = dict(self._fetch("experiment", f"experiment {experiment_id}",
-                                      self.client.get_experiment, experiment_id))
+        experiment = dict(self.source.experiment(experiment_id))
         experiment["tags"] = _pairs(experiment.get("tags"))
         return run, experiment
 
     def _metric_history(self, run_id: str, keys: list[str]) -> dict:
         def history(key):
-            points = (to_dict(m) for m in self.client.get_metric_history(run_id, key))  # NaN as "NaN", as the API
+            points = self.source.metric_history(run_id, key)
             return sorted(({"step": int(p.get("step", 0)), "timestamp": p.get("timestamp"), "value": p.get("value")}
                            for p in points), key=lambda p: (p["step"], p["timestamp"]))
-        with mlflow_errors(f"metric history of run {run_id}"):
-            return dict(zip(keys, self.io_pool.map(history, keys)))
+        return dict(zip(keys, self.io_pool.map(history, keys)))
 
     def _logged_model(self, mv: dict):
         model_id = logged_model_id(mv)
         if not model_id:
             return None
         try:
-            raw = self._fetch("logged_model", f"logged model {model_id}", self.client.get_logged_model, model_id)
+            raw = self.source.logged_model(model_id)
         except Exception as exc:  # noqa: BLE001 - an older server without the LoggedModel API
             _raise_if_server_failed(exc, f"reading logged model {model_id}")
             self.unavailable["logged_model"] = f"cannot read logged model {model_id}: {str(exc)[:200]}"
@@ -190,8 +173,9 @@ class _Capture:
         return info
 
     def _model_files(self, uri: str):
-        if "model_files" in self.prefetched:
-            return self.prefetched["model_files"]
+        known = self.source.model_files(uri)
+        if known is not None:  # an earlier snapshot's, of the same immutable model source
+            return known
         no_environment = {"requirements": None, "conda": None, "python_env": None}
         try:
             tree = list_tree(uri, self.conn.tracking_uri, self.conn.registry_uri, self.listings)
@@ -227,14 +211,7 @@ class _Capture:
             return None
 
     def _permissions(self, experiment):
-        from snapshot.sources.permissions import capture_permissions
-
-        experiment_id = (experiment or {}).get("experiment_id")
-        if "permissions" in self.prefetched:  # (section, reason), fetched once per model by a batch
-            section, reason = self.prefetched["permissions"]
-        else:
-            section, reason = capture_permissions(self.conn.tracking_uri, self.conn.server_kind, self.name,
-                                                  experiment_id, self.conn.is_unity_catalog)
+        section, reason = self.source.permissions(self.name, (experiment or {}).get("experiment_id"))
         if reason:
             self.unavailable["permissions"] = reason
         return section
