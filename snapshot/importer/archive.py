@@ -12,15 +12,15 @@ import hashlib
 import json
 import math
 import re
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
 
 from snapshot import SCHEMA_VERSION, __version__
-from snapshot.formats.document import seal
 from snapshot.errors import ImportFailed, SnapshotNotFound
-from snapshot.importer.values import mlflow_string, restore_dataset_inputs, restore_tags, run_info, scalar_fields
+from snapshot.formats.document import seal
 from snapshot.formats.files import write_snapshot
+from snapshot.importer.values import mlflow_string, restore_dataset_inputs, restore_tags, run_info, scalar_fields
 from snapshot.sources.permissions import grants_from_databricks, grants_from_unity_catalog
 from snapshot.store.layout import default_store, write_to_store
 from snapshot.uris import redact_tree, redact_uri
@@ -283,5 +283,6 @@ def _permissions(data: dict, unavailable: dict) -> dict | None:
     return {
         "kind": "unity-catalog" if uc else "databricks",
         "registered_model": {"grants": model_grants(rm_raw), "raw": rm_raw} if isinstance(rm_raw, dict) else None,
-        "experiment": {"grants": grants_from_databricks(exp_raw), "raw": exp_raw} if isinstance(exp_raw, dict) else None,
+        "experiment": ({"grants": grants_from_databricks(exp_raw), "raw": exp_raw}
+                       if isinstance(exp_raw, dict) else None),
     }
