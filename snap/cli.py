@@ -92,42 +92,30 @@ def capture(
 
     Example: snap capture --all --filter "name LIKE 'fraud%'" --workers 8
     """
-    _check_capture_options(output, fmt, all_models, filter_string)
-    from snapshot.capture.files import capture_to_files, wants_batch
-    from snapshot.capture.version import CaptureOptions  # imports mlflow
+    from snapshot.capture.request import CaptureOptions, CaptureRequest
+
+    options = CaptureOptions(metric_history=metric_history, checksums=checksums, checksum_limit=checksum_limit)
+    request = CaptureRequest(uris or (), all_models, filter_string, tracking_uri, registry_uri, store, output, fmt,
+                             options, workers, resume)
+    from snapshot.capture.files import capture_to_files  # imports mlflow
     from snapshot.sources.connection import fast_fail_databricks_probes
 
     fast_fail_databricks_probes()
-    options = CaptureOptions(metric_history=metric_history, checksums=checksums, checksum_limit=checksum_limit)
-    if output is None and wants_batch(uris or [], all_models):
-        _capture_batch(uris or [], all_models, filter_string, tracking_uri, registry_uri, store, fmt, options,
-                       workers, resume)
+    if request.is_batch:
+        _capture_batch(request)
         return
-    for line in capture_to_files(uris or [], tracking_uri, registry_uri, store, output, fmt, options):
+    for line in capture_to_files(request):
         typer.echo(line)
 
 
-def _check_capture_options(output: Path | None, fmt: str, all_models: bool, filter_string: str | None) -> None:
-    from snapshot.errors import BadOption
-
-    if filter_string and not all_models:
-        raise BadOption("--filter selects models for --all; add --all")
-    if output is not None and all_models:
-        raise BadOption("-o writes one snapshot; --all needs a store (drop -o)")
-    if output is not None and fmt != "both":
-        raise BadOption("-o takes its format from the file's suffix; drop --format")
-
-
-def _capture_batch(uris, all_models, filter_string, tracking_uri, registry_uri, store, fmt, options,
-                   workers, resume) -> None:
+def _capture_batch(request) -> None:
     from snapshot.capture.files import capture_batch
     from snapshot.capture.progress import progress_for_terminal, render_summary
     from snapshot.errors import EXIT_PARTIAL
 
     progress = progress_for_terminal(typer.echo)
     try:
-        result = capture_batch(uris, all_models, filter_string, tracking_uri, registry_uri, store, fmt,
-                               options, workers, progress, resume)
+        result = capture_batch(request, progress)
     finally:
         progress.close()
     for line in render_summary(result):

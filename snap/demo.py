@@ -39,10 +39,10 @@ def run_demo(workdir: Path, say: Callable[[str], None]) -> None:
     say(f"Logged {MODEL} versions {', '.join(versions)}.")
 
     from snapshot.capture.files import capture_to_files
-    from snapshot.capture.version import CaptureOptions
+    from snapshot.capture.request import CaptureRequest
 
     store = workdir / "snapshots"
-    for line in capture_to_files([f"models:/{MODEL}"], tracking_uri, None, store, None, "both", CaptureOptions()):
+    for line in capture_to_files(CaptureRequest(uris=(f"models:/{MODEL}",), tracking_uri=tracking_uri, store=store)):
         say(line)
     say(f"Snapshots are in {store} (browse by model and version; `snap list --store {store}`).")
     _show_diff(store, versions[1], versions[2], say)

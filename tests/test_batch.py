@@ -15,6 +15,7 @@ from snap.cli import app
 from snapshot.capture.files import capture_batch
 from snapshot.capture.journal import DIRNAME
 from snapshot.capture.progress import PlainProgress
+from snapshot.capture.request import CaptureRequest
 from snapshot.capture.reuse import dedupe_key
 from snapshot.capture.version import SEARCH_LEAVES_OUT_MODEL_INPUTS, CaptureOptions, capture_version
 from snapshot.errors import EXIT_PARTIAL
@@ -138,11 +139,10 @@ def test_all_with_filter_captures_only_matching_models(batch_registry, tmp_path)
 
 def test_second_run_is_deduped_and_reuses_model_files(batch_registry, tmp_path):
     uri, n = batch_registry["uri"], len(batch_registry["BatchA"])
-    first = capture_batch(["models:/BatchA"], False, None, uri, None, tmp_path, "both", CaptureOptions(), 4,
-                          PlainProgress(lambda line: None))
+    request = CaptureRequest(("models:/BatchA",), tracking_uri=uri, store=tmp_path, fmt="both", workers=4)
+    first = capture_batch(request, PlainProgress(lambda line: None))
     before = files(tmp_path)
-    second = capture_batch(["models:/BatchA"], False, None, uri, None, tmp_path, "both", CaptureOptions(), 4,
-                           PlainProgress(lambda line: None))
+    second = capture_batch(request, PlainProgress(lambda line: None))
     assert (first.captured, second.captured, second.unchanged, second.failed) == (n, 0, n, [])
     assert files(tmp_path) == before
     assert second.reused == n  # no MLmodel or environment download
@@ -155,12 +155,11 @@ def test_changed_version_gets_new_snapshot_with_reused_model_files(batch_registr
 
     uri = batch_registry["uri"]
     version = batch_registry["BatchB"][0]
-    capture_batch(["models:/BatchB"], False, None, uri, None, tmp_path, "json", CaptureOptions(), 2,
-                  PlainProgress(lambda line: None))
+    request = CaptureRequest(("models:/BatchB",), tracking_uri=uri, store=tmp_path, fmt="json", workers=2)
+    capture_batch(request, PlainProgress(lambda line: None))
     earlier = list_entries(tmp_path)[0].path
     MlflowClient(uri, registry_uri=uri).set_model_version_tag("BatchB", version, "reviewed", "yes")
-    result = capture_batch(["models:/BatchB"], False, None, uri, None, tmp_path, "json", CaptureOptions(), 2,
-                           PlainProgress(lambda line: None))
+    result = capture_batch(request, PlainProgress(lambda line: None))
     assert (result.captured, result.unchanged) == (1, 1)
     newest = [e for e in list_entries(tmp_path) if e.version == version][-1]
     doc = load_snapshot(newest.path)
@@ -172,14 +171,14 @@ def test_changed_version_gets_new_snapshot_with_reused_model_files(batch_registr
 
 
 def test_interrupted_all_resumes_without_redoing_finished_versions(batch_registry, tmp_path):
-    args = ([], True, "name LIKE 'Batch%'", batch_registry["uri"], None, tmp_path,
-            "json", CaptureOptions(), 1)
-    stopped = capture_batch(*args, Interrupting())
+    request = CaptureRequest((), True, "name LIKE 'Batch%'", batch_registry["uri"], None, tmp_path,
+                             fmt="json", workers=1)
+    stopped = capture_batch(request, Interrupting())
     assert stopped.interrupted
     assert stopped.journal.is_file() and stopped.journal.parent.name == DIRNAME
     done_first = stored(tmp_path)
     assert 0 < len(done_first) < len(batch_registry["BatchA"]) + len(batch_registry["BatchB"])
-    resumed = capture_batch(*args, PlainProgress(lambda line: None))
+    resumed = capture_batch(request, PlainProgress(lambda line: None))
     total = len(batch_registry["BatchA"]) + len(batch_registry["BatchB"])
     assert not resumed.interrupted and resumed.failed == []
     assert resumed.resumed == len(done_first)

@@ -24,10 +24,10 @@ import copy
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from snapshot.capture.journal import Journal
+from snapshot.capture.result import BatchResult, FailedVersion
 from snapshot.capture.reuse import model_files_of, newest_snapshot, same_content
 from snapshot.capture.version import CaptureOptions, capture_version
 from snapshot.errors import SnapError
@@ -39,22 +39,6 @@ from snapshot.sources.connection import Connection
 from snapshot.sources.search import CHUNK, Prefetcher
 from snapshot.uris import redact_secrets
 
-MAX_WORKERS = 32
-
-
-@dataclass
-class BatchResult:
-    models: int = 0
-    captured: int = 0
-    unchanged: int = 0
-    resumed: int = 0  # finished by an earlier, interrupted run
-    reused: int = 0
-    failed: list = field(default_factory=list)  # (name, version, reason)
-    requests: int = 0
-    seconds: float = 0.0
-    interrupted: bool = False
-    journal: Path | None = None
-
 
 class BatchCapture:
     """One batch run: plan models, prefetch a chunk at a time, capture with workers, record."""
@@ -62,7 +46,7 @@ class BatchCapture:
     def __init__(self, conn: Connection, store: Path, fmt: str, options: CaptureOptions,
                  workers: int, progress, resume: bool, selection: dict):
         self.conn, self.store, self.fmt, self.options = conn, store, fmt, options
-        self.workers = max(1, min(workers, MAX_WORKERS))
+        self.workers = workers
         self.progress = progress
         self.prefetcher = Prefetcher(conn)
         self.client_source = ClientSource(conn)  # what the batch's searches did not answer
@@ -238,7 +222,7 @@ class BatchCapture:
     def _failed(self, name: str, version: str, reason: str) -> str:
         reason = redact_secrets(reason)  # errors quote URLs, credentials included
         with self._lock:
-            self.result.failed.append((name, version, reason))
+            self.result.failed.append(FailedVersion(name, version, reason))
         self.progress.failure(name, version, reason)
         return "failed"
 

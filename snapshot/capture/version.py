@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 
 from snapshot import SCHEMA_VERSION, __version__
+from snapshot.capture.request import CaptureOptions
 from snapshot.errors import ModelNotFound, ModelVersionNotFound, TrackingServerUnreachable
 from snapshot.formats.document import seal
 from snapshot.model_files.environment import parse_conda, parse_python_env, parse_requirements
@@ -27,12 +27,7 @@ SEARCH_LEAVES_OUT_MODEL_INPUTS = ("a whole-model capture reads runs with search_
                                   "on MLflow's server; capture models:/NAME/VERSION alone to record them")
 
 
-@dataclass
-class CaptureOptions:
-    metric_history: bool = False
-    checksums: bool = False
-    checksum_limit: int = 50_000_000
-    workers: int = 8
+__all__ = ["CaptureOptions", "capture_one", "capture_version"]
 
 
 def capture_one(uri: str, tracking_uri: str | None = None, registry_uri: str | None = None,

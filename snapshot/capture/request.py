@@ -1,0 +1,67 @@
+"""One capture request: what to capture, from where, into what; checked once, when built.
+
+Imports no mlflow, so a bad option fails before MLflow's slow import.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from snapshot.errors import BadOption
+from snapshot.formats.files import format_of
+from snapshot.store.layout import STORE_FORMATS
+from snapshot.uris import parse_model_uri
+
+MAX_WORKERS = 32
+
+
+@dataclass
+class CaptureOptions:
+    metric_history: bool = False
+    checksums: bool = False
+    checksum_limit: int = 50_000_000
+    workers: int = 8
+
+
+@dataclass(frozen=True)
+class CaptureRequest:
+    """`snap capture`'s arguments. Building one checks them; a bad combination raises BadOption naming the option."""
+
+    uris: tuple[str, ...] = ()
+    all_models: bool = False
+    filter_string: str | None = None
+    tracking_uri: str | None = None
+    registry_uri: str | None = None
+    store: str | Path | None = None
+    output: Path | None = None  # -o: exactly one snapshot, to this file
+    fmt: str = "both"
+    options: CaptureOptions = field(default_factory=CaptureOptions)
+    workers: int = 8  # versions captured at once by a batch
+    resume: bool = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "uris", tuple(self.uris))
+        if self.filter_string and not self.all_models:
+            raise BadOption("--filter selects models for --all; add --all")
+        if self.output is not None and self.all_models:
+            raise BadOption("-o writes one snapshot; --all needs a store (drop -o)")
+        if self.output is not None and self.fmt != "both":
+            raise BadOption("-o takes its format from the file's suffix; drop --format")
+        if not self.uris and not self.all_models:
+            raise BadOption("name at least one model URI, e.g. snap capture models:/Churn/3")
+        if self.fmt not in STORE_FORMATS:
+            raise BadOption(f"--format must be json, parquet or both, not {self.fmt!r}")
+        if self.all_models and self.uris:
+            raise BadOption("--all captures every model: give either --all or model URIs, not both")
+        if self.workers < 1:
+            raise BadOption(f"--workers must be at least 1, not {self.workers}")
+        if self.workers > MAX_WORKERS:
+            raise BadOption(f"--workers must be at most {MAX_WORKERS}, not {self.workers}")
+        if self.output is not None:
+            format_of(self.output)
+
+    @property
+    def is_batch(self) -> bool:
+        """Whole models (`models:/NAME`) and `--all` go through batch capture; `-o` never does."""
+        return self.output is None and (self.all_models or any(parse_model_uri(u).every_version for u in self.uris))
