@@ -101,7 +101,9 @@ _TOKEN_PATTERNS = [
     re.compile(r"(?<![\w-])eyJ[\w-]{10,}\.[\w-]{10,}\.[\w-]{10,}"),   # JWT: base64url '{"' header . payload . sig
     re.compile(r"(?i)(\bbearer\s+)[A-Za-z0-9._~+/=-]{8,}"),           # `Authorization: Bearer <token>`
     re.compile(r"(?i)(\b(?:password|pwd)\s*=\s*)[^;\s'\"]+"),         # connection string: Password=...;
-    re.compile(r"(?<=://)[^/\s@'\"]+(?=@[^\s@]+)"),                   # URL userinfo: user:pw@ or TOKEN@
+    # URL userinfo with a password (user:pw@) or a token-long user (TOKEN@); a plain
+    # user such as git@ in ssh://git@host is an ordinary name and stays.
+    re.compile(r"(?<=://)(?:[^/\s@:'\"]+:[^/\s@'\"]+|[A-Za-z0-9_\-]{20,})(?=@[^\s@]+)"),
 ]
 
 

@@ -59,6 +59,7 @@ LOOK_ALIKES = [
     "Basic authentication is off",
     "models:/m-0123456789abcdef0123456789abcdef",
     "mlflow-artifacts:/1/models/m-0123456789abcdef0123456789abcdef/artifacts",
+    "git+ssh://git@github.com/acme/features.git@v1.2",  # git@ is a user name, not a credential
 ]
 
 # Keys that merely contain a secret-ish word: their values stay.
