@@ -159,7 +159,8 @@ class BatchCapture:
         except SnapError as exc:
             status = self._failed(name, version, str(exc))
         except Exception as exc:  # noqa: BLE001 - one bad version must not stop the others
-            status = self._failed(name, version, f"{type(exc).__name__}: {str(exc).splitlines()[0][:300] if str(exc) else ''}")
+            first_line = str(exc).splitlines()[0][:300] if str(exc) else ""
+            status = self._failed(name, version, f"{type(exc).__name__}: {first_line}")
         self._finish(name, version, status)
 
     def _capture(self, requested_uri: str, name: str, version: str, pre: dict) -> str:

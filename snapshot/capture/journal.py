@@ -13,6 +13,7 @@ next run starts afresh (tomorrow's nightly capture must not skip today's work).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import threading
@@ -73,7 +74,5 @@ class Journal:
 
     def remove(self) -> None:
         self.path.unlink(missing_ok=True)
-        try:
+        with contextlib.suppress(OSError):  # other journals remain
             self.path.parent.rmdir()
-        except OSError:  # other journals remain
-            pass

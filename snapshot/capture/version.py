@@ -249,7 +249,10 @@ def _shape_run(raw: dict) -> dict:
         ds["tags"] = _pairs(item.get("tags"))
         datasets.append(ds)
     datasets.sort(key=lambda d: (d.get("name", ""), d.get("digest", ""), d["tags"].get("mlflow.data.context", "")))
-    key = lambda m: (m.get("model_id", ""), m.get("step", 0))
+
+    def key(m: dict) -> tuple:
+        return m.get("model_id", ""), m.get("step", 0)
+
     return {
         "info": raw.get("info", {}),
         "params": _pairs(data.get("params")),

@@ -60,7 +60,8 @@ def _log_version(index: int, spec: dict) -> str:
 
         info = mlflow.sklearn.log_model(
             model, name="model", input_example=frame.head(3), registered_model_name=MODEL,
-            pip_requirements=[f"scikit-learn=={sklearn.__version__}", f"mlflow=={mlflow.__version__}"] + spec["extra_reqs"],
+            pip_requirements=[f"scikit-learn=={sklearn.__version__}", f"mlflow=={mlflow.__version__}",
+                              *spec["extra_reqs"]],
         )
     return str(info.registered_model_version)
 
