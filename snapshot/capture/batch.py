@@ -43,7 +43,7 @@ from snapshot.uris import redact_secrets
 class BatchCapture:
     """One batch run: plan models, prefetch a chunk at a time, capture with workers, record."""
 
-    def __init__(self, conn: Connection, store: Path, fmt: str, options: CaptureOptions,
+    def __init__(self, conn: Connection, store: Path, fmt: str, options: CaptureOptions,  # noqa: PLR0913 (built once, by capture_batch, from a CaptureRequest's parts)
                  workers: int, progress, resume: bool, selection: dict):
         self.conn, self.store, self.fmt, self.options = conn, store, fmt, options
         self.workers = workers

@@ -43,7 +43,7 @@ def capture_one(uri: str, tracking_uri: str | None = None, registry_uri: str | N
         return capture_version(conn, name, version, uri, options or CaptureOptions())
 
 
-def capture_version(conn: Connection, name: str, version: str, requested_uri: str,
+def capture_version(conn: Connection, name: str, version: str, requested_uri: str,  # noqa: PLR0913 (public: source and pools are optional)
                     options: CaptureOptions, source: Source | None = None,
                     pools: tuple[ThreadPoolExecutor, ThreadPoolExecutor] | None = None) -> dict:
     """The snapshot document of one version, read from `source` (MLflow's client by default).
