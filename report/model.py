@@ -5,7 +5,7 @@ from __future__ import annotations
 from report.common import note_unavailable
 from report.page import NONE_FOUND, Page
 from report.values import fmt_iso, model_uri, run_model_download_uri
-from snapshot.uris import logged_model_id
+from snapshot.formats.document import logged_model_id
 
 PYFUNC = "python_function"
 

@@ -23,7 +23,7 @@ ModelName = typer.Option(None, "--model", help="model for bare version reference
 
 def _fail(message: str, code: int) -> None:
     """One line on stderr (credentials removed, whatever the message quotes), then exit."""
-    from snapshot.uris import redact_secrets
+    from snapshot.redact import redact_secrets
 
     if _state["debug"] and sys.exc_info()[0] is not None:
         import traceback

@@ -9,8 +9,9 @@ from snapshot.formats.document import content_hash, dumps, seal
 from snapshot.formats.files import load_snapshot, write_snapshot
 from snapshot.model_files.environment import parse_conda, parse_python_env, parse_requirements
 from snapshot.model_files.mlmodel import parse_mlmodel
+from snapshot.redact import redact_secrets, redact_uri
 from snapshot.store.layout import escape_name, list_entries, resolve_ref, snapshot_dir, unescape_name
-from snapshot.uris import parse_model_uri, redact_secrets, redact_uri
+from snapshot.uris import parse_model_uri
 
 
 def _doc(name="Churn", version="3", captured_at="2026-01-02T03:04:05.000006Z", **sections):

@@ -5,7 +5,7 @@ Unit tests on plain values, then one capture from the real MLflow test server.
 
 import pytest
 
-from snapshot.uris import redact_secrets, redact_tree, redact_uri
+from snapshot.redact import redact_secrets, redact_tree, redact_uri
 
 # Built from parts so that this file itself holds no scannable token.
 AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/" + "bPxRfiCYEXAMPLEKEY"

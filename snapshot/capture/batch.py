@@ -33,11 +33,11 @@ from snapshot.capture.version import CaptureOptions, capture_version
 from snapshot.errors import SnapError
 from snapshot.formats.document import seal
 from snapshot.formats.files import load_snapshot
+from snapshot.redact import redact_secrets
 from snapshot.sources import http_count
 from snapshot.sources.client import ClientSource, PrefetchedSource
 from snapshot.sources.connection import Connection
 from snapshot.sources.search import CHUNK, Prefetcher
-from snapshot.uris import redact_secrets
 
 
 class BatchCapture:

@@ -7,15 +7,15 @@ from concurrent.futures import ThreadPoolExecutor
 from snapshot import SCHEMA_VERSION, __version__
 from snapshot.capture.request import CaptureOptions
 from snapshot.errors import ModelNotFound, ModelVersionNotFound, TrackingServerUnreachable
-from snapshot.formats.document import seal
+from snapshot.formats.document import logged_model_id, seal
 from snapshot.model_files.environment import parse_conda, parse_python_env, parse_requirements
 from snapshot.model_files.mlmodel import parse_mlmodel
+from snapshot.redact import redact_tree
 from snapshot.sources.artifacts import METADATA_FILES, Listings, add_checksums, list_tree, read_files
 from snapshot.sources.base import Source
 from snapshot.sources.client import ClientSource
 from snapshot.sources.connection import Connection, connect, http_settings, server_failure
 from snapshot.sources.resolve import resolve_versions
-from snapshot.uris import logged_model_id, redact_tree
 
 _PARSERS = {"requirements.txt": ("requirements", parse_requirements),
             "conda.yaml": ("conda", parse_conda),

@@ -79,3 +79,10 @@ def title(doc: dict) -> str:
     """`Churn v3`, for headers and listings."""
     m = doc["manifest"]
     return f"{m.get('model_name')} v{m.get('model_version')}"
+
+
+def logged_model_id(model_version: dict) -> str | None:
+    """The MLflow 3 logged model of a version: its `model_id`, else the id in a `models:/m-…` source."""
+    source = str(model_version.get("source") or "")
+    from_source = source[len("models:/"):].split("/")[0] if source.startswith("models:/m-") else None
+    return model_version.get("model_id") or from_source

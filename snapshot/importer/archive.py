@@ -21,9 +21,9 @@ from snapshot.errors import ImportFailed, SnapshotNotFound
 from snapshot.formats.document import seal
 from snapshot.formats.files import write_snapshot
 from snapshot.importer.values import mlflow_string, restore_dataset_inputs, restore_tags, run_info, scalar_fields
+from snapshot.redact import redact_tree, redact_uri
 from snapshot.sources.permissions import grants_from_databricks, grants_from_unity_catalog
 from snapshot.store.layout import default_store, write_to_store
-from snapshot.uris import redact_tree, redact_uri
 
 TOOL = "mlflow-reports"
 

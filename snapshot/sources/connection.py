@@ -24,7 +24,7 @@ from snapshot.errors import (
     SnapError,
     TrackingServerUnreachable,
 )
-from snapshot.uris import redact_uri
+from snapshot.redact import redact_uri
 
 PREFLIGHT_TIMEOUT = 10
 

@@ -20,9 +20,9 @@ from collections.abc import Iterator
 from mlflow.entities import ViewType
 from mlflow.exceptions import MlflowException
 
+from snapshot.formats.document import logged_model_id
 from snapshot.sources.connection import Connection, mlflow_errors, to_dict
 from snapshot.sources.resolve import search_versions
-from snapshot.uris import logged_model_id
 
 PAGE = 1000
 CHUNK = 100  # ids per `IN (...)` filter
