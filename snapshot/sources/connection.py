@@ -231,8 +231,9 @@ def translate(exc: MlflowException, what: str, not_found: type[SnapError] = Mode
 
 def _causes(exc: BaseException):
     """`exc` and the exceptions behind it: MLflow re-raises requests' errors inside `except`."""
-    seen = exc
-    while seen is not None:
+    seen, visited = exc, set()
+    while seen is not None and id(seen) not in visited:  # a chain can loop back on itself
+        visited.add(id(seen))
         yield seen
         seen = seen.__cause__ or seen.__context__
 
@@ -245,12 +246,15 @@ def _http_status(exc: BaseException) -> int | None:
     return None
 
 
+# Refused, reset or timed out: the exception types behind a connection that failed.
+_LOST_CONNECTION = (requests.exceptions.ConnectionError, requests.exceptions.Timeout, ConnectionError, TimeoutError)
+
+
 def connection_lost(exc: BaseException) -> bool:
     """True when a connection failure (refused, reset, timed out, retries used up) is behind `exc`."""
     from urllib3.exceptions import MaxRetryError
 
-    lost = (requests.exceptions.ConnectionError, requests.exceptions.Timeout, requests.exceptions.RetryError,
-            MaxRetryError, ConnectionError, TimeoutError)
+    lost = (*_LOST_CONNECTION, requests.exceptions.RetryError, MaxRetryError)
     return any(isinstance(seen, lost) for seen in _causes(exc))
 
 
@@ -270,7 +274,6 @@ def server_failure(exc: BaseException) -> str | None:
         if isinstance(seen, requests.exceptions.RetryError):
             found = re.search(r"too many (\d+) error responses", str(seen))
             return f"HTTP {found[1]} after retries" if found else "too many retries"
-        if isinstance(seen, (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
-                             ConnectionError, TimeoutError)):
+        if isinstance(seen, _LOST_CONNECTION):
             return f"lost the connection ({type(seen).__name__})"
     return None
