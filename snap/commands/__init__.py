@@ -1,0 +1,1 @@
+"""The commands of `snap`, one module per area; importing a module registers its commands on the app."""

@@ -1,0 +1,75 @@
+"""`snap capture`: registry to snapshots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from snap.app import RegistryUri, StoreDir, TrackingUri, app, handles_errors
+
+
+@app.command()
+@handles_errors()
+def capture(
+    uris: list[str] = typer.Argument(None, metavar="URI...", help="models:/NAME/VERSION, models:/NAME@ALIAS, models:/NAME/latest, models:/NAME"),
+    tracking_uri: str | None = TrackingUri,
+    registry_uri: str | None = RegistryUri,
+    store: Path | None = StoreDir,
+    output: Path | None = typer.Option(None, "-o", "--output", help="write one snapshot to exactly this file (.json or .parquet)"),
+    fmt: str = typer.Option("both", "--format", help="json, parquet or both"),
+    metric_history: bool = typer.Option(False, "--metric-history", help="also capture every metric's full history"),
+    checksums: bool = typer.Option(False, "--checksums", help="add sha256 of model files up to --checksum-limit bytes"),
+    checksum_limit: int = typer.Option(50_000_000, "--checksum-limit", min=0, help="largest file to checksum, in bytes"),
+    all_models: bool = typer.Option(False, "--all", help="capture every version of every registered model"),
+    filter_string: str | None = typer.Option(None, "--filter", help="with --all: an MLflow search filter, e.g. \"name LIKE 'fraud%'\""),
+    workers: int = typer.Option(8, "--workers", min=1, max=32, help="versions captured at once by whole-model and --all captures"),
+    resume: bool = typer.Option(True, "--resume/--no-resume", help="finish an interrupted whole-model or --all capture"),
+) -> None:
+    """Capture model versions from an MLflow registry into snapshots.
+
+    Whole models (models:/NAME) and --all are captured in batches, skip versions
+    whose snapshot is unchanged, and resume when interrupted. Exit code 7 when
+    some versions failed (the others are captured).
+
+    Example: snap capture models:/Churn/6 --tracking-uri http://127.0.0.1:5000
+
+    Example: snap capture --all --filter "name LIKE 'fraud%'" --workers 8
+    """
+    from snapshot.capture.request import CaptureOptions, CaptureRequest
+
+    options = CaptureOptions(metric_history=metric_history, checksums=checksums, checksum_limit=checksum_limit)
+    request = CaptureRequest(uris or (), all_models, filter_string, tracking_uri, registry_uri, store, output, fmt,
+                             options, workers, resume)
+    from snapshot.capture.files import capture_to_files  # imports mlflow
+    from snapshot.sources.connection import fast_fail_databricks_probes
+
+    fast_fail_databricks_probes()
+    if request.is_batch:
+        _capture_batch(request)
+        return
+    for line in capture_to_files(request):
+        typer.echo(line)
+
+
+def _capture_batch(request) -> None:
+    from snapshot.capture.files import capture_batch
+    from snapshot.capture.progress import progress_for_terminal, render_summary
+    from snapshot.errors import EXIT_PARTIAL
+
+    progress = progress_for_terminal(typer.echo)
+    try:
+        result = capture_batch(request, progress)
+    finally:
+        progress.close()
+    for line in render_summary(result):
+        typer.echo(line)
+    if result.interrupted:
+        typer.echo(f"Interrupted: finished snapshots are kept. Run the same command again to resume "
+                   f"(journal {result.journal}).", err=True)
+        raise typer.Exit(130)
+    if result.failed:
+        total = result.captured + result.unchanged + len(result.failed)
+        typer.echo(f"Error: {len(result.failed)} of {total} versions failed (listed above); "
+                   "the others were captured", err=True)
+        raise typer.Exit(EXIT_PARTIAL)
