@@ -1,8 +1,10 @@
 """Markdown building blocks in the layout mlflow-reports writes (mdutils style).
 
 A `Page` collects lines; helpers add headings, two-column tables, the red
-"None found" marker and JSON code blocks. Cell values are escaped so that no
-value can break a table: `|`, newlines and HTML are neutralised.
+"None found" marker and JSON code blocks. Every value reaches the page through
+`escape_cell`, `escape_heading` or `code_json` (the title through `render`), so
+no value can break a table or render live: `|`, newlines, HTML, links, images
+and control characters are neutralised (snapshot/formats/inert.py).
 """
 
 from __future__ import annotations
@@ -12,12 +14,11 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from snapshot.formats.inert import code_fence, json_controls, md_cell, md_inline
+
 NONE_FOUND = '**_<font color="red" size="+1">None found</font>_**'
 NAME_COLUMNS = ("Name", "Value")
 KEY_COLUMNS = ("Key", "Value")
-
-# `&` starts an HTML entity only when followed by a name or number and `;`.
-_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
 
 
 def display(value: Any) -> str:
@@ -27,10 +28,7 @@ def display(value: Any) -> str:
 
 def escape_cell(value: Any) -> str:
     """Text that stays inside one table cell and shows literally."""
-    text = display(value)
-    text = _ENTITY.sub("&amp;", text).replace("<", "&lt;").replace(">", "&gt;")
-    text = text.replace("|", "\\|")
-    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br/>")
+    return md_cell(display(value))
 
 
 def escape_heading(text: str) -> str:
@@ -93,11 +91,12 @@ class Page:
             self.table(columns, rows)
 
     def code_json(self, value: Any) -> None:
-        body = json.dumps(value, indent=2, ensure_ascii=False) + "\n"
-        fence = "```" if "```" not in body else "~~~~"
+        body = json_controls(json.dumps(value, indent=2, ensure_ascii=False)) + "\n"
+        fence = code_fence(body)
         self.line(f"{fence}\n{body}\n{fence}")
 
     def render(self, title: str) -> str:
+        title = md_inline(title.replace("\r", " ").replace("\n", " "))
         head = f"\n{title}\n{'=' * len(title)}\n"
         toc = "\nContents\n========\n\n" + "".join(
             ("\t" if level == 2 else "") + f"* [{text}](#{_anchor(text)})\n" for level, text in self.toc)

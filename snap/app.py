@@ -39,7 +39,9 @@ def fail(message: str, code: int) -> None:
 
         traceback.print_exc()
     first_line = redact_secrets(message).strip().splitlines()[0] if message.strip() else "unknown error"
-    typer.echo(f"Error: {first_line}", err=True)
+    from snapshot.formats.inert import terminal_safe
+
+    typer.echo(f"Error: {terminal_safe(first_line)}", err=True)
     raise typer.Exit(code)
 
 

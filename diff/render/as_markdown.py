@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from diff.changes import Change, DiffResult
 from diff.render.describe import counts, display_path, new_text, note, old_text, title
+from snapshot.formats.inert import escape_controls
 
 FOLD_OVER = 10  # sections with more rows than this are folded in <details>
 
@@ -44,11 +45,11 @@ def escape(text: str) -> str:
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     for ch in "\\`*_[]|":
         text = text.replace(ch, "\\" + ch)
-    return text.replace("\r\n", "\n").replace("\n", "<br>")
+    return escape_controls(text.replace("\r\n", "\n").replace("\n", "<br>"))
 
 
 def code_cell(text: str) -> str:
     """A path as inline code in a table cell."""
     if "`" in text or "\n" in text:
         return escape(text)
-    return "`" + text.replace("|", "\\|") + "`"
+    return "`" + escape_controls(text).replace("|", "\\|") + "`"

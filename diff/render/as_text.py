@@ -17,6 +17,8 @@ from rich.text import Text
 
 from diff.changes import Change, DiffResult
 from diff.render.describe import display_path, headline, new_text, note, old_text
+from snapshot.formats.integrity import modified_notes
+from snapshot.formats.inert import terminal_safe
 
 _KIND_STYLE = {"added": "green", "removed": "red", "changed": "yellow", "moved": "cyan", "reordered": "magenta"}
 _HEADERS = ("path", "change", "old", "new", "note")
@@ -28,7 +30,8 @@ _VALUE_MIN = 10
 
 def render_text(result: DiffResult) -> RenderableType:
     """A rich renderable of the diff; unchanged items are not shown."""
-    parts: list[RenderableType] = [Text(headline(result), style="bold")]
+    parts: list[RenderableType] = [Text(terminal_safe(headline(result)), style="bold")]
+    parts += [Text(terminal_safe(n), style="bold red") for n in modified_notes(result)]
     for section in result.sections:
         parts.append(Text(""))
         parts.append(SectionTable(section, [c for c in result.changes if c.section == section]))
@@ -54,7 +57,9 @@ class SectionTable:
 
 
 def _cells(change: Change) -> list[str]:
-    return [display_path(change), change.kind, old_text(change), new_text(change), note(change)]
+    """The row's five cells; registry text reaches the terminal only through terminal_safe."""
+    cells = [display_path(change), change.kind, old_text(change), new_text(change), note(change)]
+    return [terminal_safe(cell) for cell in cells]
 
 
 def _widths(rows: list[list[str]], max_width: int) -> list[int]:

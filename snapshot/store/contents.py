@@ -7,6 +7,7 @@ from pathlib import Path
 
 from snapshot.errors import BadOption, SnapshotNotFound
 from snapshot.formats.files import load_snapshot
+from snapshot.formats.inert import terminal_safe
 from snapshot.store.layout import default_store, list_entries
 
 
@@ -41,5 +42,6 @@ def render_listing(rows: list[dict], fmt: str) -> str:
         return "no snapshots\n"
     header = ("MODEL", "VERSION", "ALIASES", "CAPTURED AT", "PATH")
     table = [header] + [(r["model"], r["version"], ",".join(r["aliases"]), r["captured_at"], r["path"]) for r in rows]
+    table = [tuple(terminal_safe(c) for c in row) for row in table]  # registry names never drive the terminal
     widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
     return "".join("  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip() + "\n" for row in table)
