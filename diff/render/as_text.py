@@ -17,7 +17,6 @@ from rich.text import Text
 
 from diff.changes import Change, DiffResult
 from diff.render.describe import display_path, headline, new_text, note, old_text
-from snapshot.formats.integrity import modified_notes
 from snapshot.formats.inert import terminal_safe
 
 _KIND_STYLE = {"added": "green", "removed": "red", "changed": "yellow", "moved": "cyan", "reordered": "magenta"}
@@ -31,7 +30,6 @@ _VALUE_MIN = 10
 def render_text(result: DiffResult) -> RenderableType:
     """A rich renderable of the diff; unchanged items are not shown."""
     parts: list[RenderableType] = [Text(terminal_safe(headline(result)), style="bold")]
-    parts += [Text(terminal_safe(n), style="bold red") for n in modified_notes(result)]
     for section in result.sections:
         parts.append(Text(""))
         parts.append(SectionTable(section, [c for c in result.changes if c.section == section]))
