@@ -25,7 +25,8 @@ AREAS = (
     ("flavors", requirements.compare_flavors, (requirements.FLAVORS,)),
     ("requirements", requirements.compare_requirements, (
         "environment.*.packages", "environment.*.conda_packages", "environment.*.python",
-        "environment.*.parsed.dependencies", "environment.*.parsed.python")),
+        "environment.*.parsed.dependencies", "environment.*.parsed.python",
+        "environment.*.options", "environment.*.build_options", "environment.*.extras", "environment.*.hashes")),
     ("artifacts", records.compare_artifacts,
      ("artifacts.*.files", "artifacts.*.total_size", "artifacts.*.file_count")),
     ("datasets", records.compare_datasets, (records.DATASETS,)),

@@ -1,41 +1,42 @@
-"""Parsing a model's environment files: requirements.txt, conda.yaml, python_env.yaml."""
+"""Parsing a model's environment files: requirements.txt, conda.yaml, python_env.yaml.
+
+Each file becomes `{"raw", "packages", "python", "options", "extras", "hashes", ...}`:
+`packages` maps a PEP 503 name to its specifier as written (markers after `;`, `@ URL`
+for a direct reference, `--hash` options set aside into `hashes`); `options` are pip's
+option lines (`--index-url`, `--extra-index-url`, `-r`...) in file order, as
+`{"option", "value"}`. URL credentials are removed from every text, the raw one included.
+"""
 
 from __future__ import annotations
 
 import re
 
 from snapshot.model_files.mlmodel import load_yaml
+from snapshot.model_files.requirements import logical_lines, normalize_name, parse_requirement_list, redact_line
 
-_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*(.*)$")
-
-
-def normalize_name(name: str) -> str:
-    """PEP 503 normalized project name."""
-    return re.sub(r"[-_.]+", "-", name).lower()
+__all__ = ["normalize_name", "parse_conda", "parse_python_env", "parse_requirement_lines", "parse_requirements"]
 
 
-def parse_requirement_lines(lines: list[str]) -> dict[str, str]:
-    """`{normalized-name: specifier}` from pip requirement lines; options and URLs keep their line."""
-    packages: dict[str, str] = {}
-    for raw in lines:
-        line = raw.split(" #", 1)[0].strip()
-        if not line or line.startswith("#") or line.startswith("-"):
-            continue
-        match = _NAME.match(line)
-        if not match or ("://" in line.split(";")[0] and " @ " not in line):
-            packages[line] = ""
-            continue
-        name, _extras, rest = match.groups()
-        packages[normalize_name(name)] = rest.strip()
-    return dict(sorted(packages.items()))
+def parse_requirement_lines(lines: list[str]) -> dict:
+    """`{"packages", "options", "extras", "hashes"}` of pip requirement lines (see the module docstring)."""
+    parsed = parse_requirement_list(lines)
+    packages = {name: entry["specifier"] for name, entry in parsed["packages"].items()}
+    packages.update({line: "" for line in parsed["unparsed"]})  # kept whole, as before
+    return {
+        "packages": dict(sorted(packages.items())),
+        "options": [{"option": o["option"], "value": o["value"]} for o in parsed["options"]],
+        "extras": {name: e["extras"] for name, e in parsed["packages"].items() if e["extras"]},
+        "hashes": {name: e["hashes"] for name, e in parsed["packages"].items() if e["hashes"]},
+    }
 
 
 def parse_requirements(text: str) -> dict:
-    return {"raw": text, "packages": parse_requirement_lines(text.splitlines()), "python": None}
+    raw = redact_line(text)
+    return {"raw": raw, **parse_requirement_lines(logical_lines(raw)), "python": None}
 
 
 def parse_conda(text: str) -> dict:
-    parsed = load_yaml(text) or {}
+    parsed = _redact_strings(load_yaml(text) or {})
     conda_packages: dict[str, str] = {}
     pip_lines: list[str] = []
     python = None
@@ -48,9 +49,9 @@ def parse_conda(text: str) -> dict:
             python = spec.lstrip("=") or None
         conda_packages[normalize_name(name)] = spec
     return {
-        "raw": text,
+        "raw": redact_line(text),
         "parsed": parsed,
-        "packages": parse_requirement_lines(pip_lines),
+        **parse_requirement_lines(pip_lines),
         "conda_packages": dict(sorted(conda_packages.items())),
         "python": python,
     }
@@ -64,13 +65,23 @@ def _split_conda(dep: str) -> tuple[str, str]:
 
 
 def parse_python_env(text: str) -> dict:
-    parsed = load_yaml(text) or {}
+    parsed = _redact_strings(load_yaml(text) or {})
     deps = [str(x) for x in parsed.get("dependencies") or []]
+    build = parse_requirement_lines([str(x) for x in parsed.get("build_dependencies") or []])
     python = parsed.get("python")
     return {
-        "raw": text,
+        "raw": redact_line(text),
         "parsed": parsed,
-        "packages": parse_requirement_lines(deps),
-        "build_packages": parse_requirement_lines([str(x) for x in parsed.get("build_dependencies") or []]),
+        **parse_requirement_lines(deps),
+        "build_packages": build["packages"],
+        "build_options": build["options"],
         "python": str(python) if python is not None else None,
     }
+
+
+def _redact_strings(value):
+    if isinstance(value, dict):
+        return {key: _redact_strings(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_redact_strings(item) for item in value]
+    return redact_line(value) if isinstance(value, str) else value

@@ -74,7 +74,7 @@ def parse_requirements_text(text: str) -> dict:
 
     Lines ending in a backslash continue on the next; a package named twice keeps its last line.
     """
-    return parse_requirement_list(_logical_lines(text))
+    return parse_requirement_list(logical_lines(text))
 
 
 def parse_requirement_list(lines: list[str]) -> dict:
@@ -95,7 +95,8 @@ def parse_requirement_list(lines: list[str]) -> dict:
     return {"packages": dict(sorted(packages.items())), "options": options, "unparsed": unparsed}
 
 
-def _logical_lines(text: str) -> list[str]:
+def logical_lines(text: str) -> list[str]:
+    """The file's lines, a line ending in a backslash joined with the next (as pip reads them)."""
     out, pending = [], ""
     for raw in text.splitlines():
         if raw.endswith("\\") and not _COMMENT.search(raw):
