@@ -1,0 +1,110 @@
+"""Part files of the dataset on any fsspec filesystem, each written whole or not at all.
+
+On a local disk a part is written under a hidden temporary name and renamed; on
+an object store it is written under its final name, which an object store makes
+visible only when the upload completes (a failed one is discarded). Readers
+(pyarrow, Spark, DuckDB's `*.parquet` globs) skip names starting with `.`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import posixpath
+import tempfile
+import uuid
+from datetime import datetime, timezone
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from snapshot.errors import StoreNotWritable
+
+DATASET_DIR = "parquet"
+_COMPRESSION = "zstd"
+
+
+def is_local(fs) -> bool:
+    protocol = fs.protocol if isinstance(fs.protocol, (tuple, list)) else (fs.protocol,)
+    return bool({"file", "local"} & set(protocol))
+
+
+def dataset_root(root: str) -> str:
+    return posixpath.join(str(root).rstrip("/"), DATASET_DIR)
+
+
+def part_name() -> str:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    return f"part-{stamp}-{uuid.uuid4().hex[:12]}.parquet"
+
+
+def list_parts(fs, folder: str) -> list[str]:
+    """The visible Parquet parts under `folder` (any depth), sorted by name."""
+    if not fs.exists(folder):
+        return []
+    found = fs.find(folder)
+    return sorted(p for p in found
+                  if p.endswith(".parquet") and not posixpath.basename(p).startswith((".", "_")))
+
+
+class PartFile:
+    """One Parquet part being written: `write(table)` as often as needed, then `commit()` or `abort()`."""
+
+    def __init__(self, fs, folder: str, schema: pa.Schema):
+        self.fs, self.schema, self.folder = fs, schema, folder
+        self.final = posixpath.join(folder, part_name())
+        self.local = is_local(fs)
+        try:
+            if self.local:
+                fs.makedirs(folder, exist_ok=True)
+                self.staging = posixpath.join(folder, "." + posixpath.basename(self.final) + ".tmp")
+            else:  # staged on local disk, then uploaded in one piece under the final name
+                fd, self.staging = tempfile.mkstemp(prefix=".snap-part-", suffix=".parquet")
+                os.close(fd)
+            self.writer = pq.ParquetWriter(self.staging, schema, compression=_COMPRESSION,
+                                           filesystem=_arrow_local())
+        except OSError as exc:
+            raise StoreNotWritable(f"cannot write the Parquet dataset under {folder}: {exc}; "
+                                   "check the store's permissions") from None
+        self.rows = 0
+
+    def write(self, table: pa.Table) -> None:
+        self.writer.write_table(table if table.schema == self.schema else table.cast(self.schema))
+        self.rows += table.num_rows
+
+    def commit(self) -> str:
+        try:
+            self.writer.close()
+            if self.local:
+                self.fs.mv(self.staging, self.final)
+            else:
+                self.fs.put_file(self.staging, self.final)
+        except OSError as exc:
+            self.abort()
+            raise StoreNotWritable(f"cannot write {self.final}: {exc}") from None
+        finally:
+            if not self.local and os.path.exists(self.staging):
+                os.unlink(self.staging)
+        return self.final
+
+    def abort(self) -> None:
+        """Leave nothing behind: no temporary file, no object."""
+        with contextlib.suppress(OSError, pa.ArrowException):
+            self.writer.close()
+        if self.local:
+            if self.fs.exists(self.staging):
+                self.fs.rm(self.staging)
+        elif os.path.exists(self.staging):
+            os.unlink(self.staging)
+
+
+def _arrow_local():
+    from pyarrow.fs import LocalFileSystem
+
+    return LocalFileSystem()
+
+
+def remove_parts(fs, paths: list[str]) -> None:
+    for path in paths:
+        with contextlib.suppress(FileNotFoundError):  # another compaction got there first
+            fs.rm(path)

@@ -1,0 +1,82 @@
+"""`snap sql`: DuckDB over the store's dataset, local or on object storage.
+
+Each table is opened with `pyarrow.dataset` (through the store's fsspec
+filesystem, so no DuckDB extension is needed) and registered as a view.
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+import pyarrow as pa
+import pyarrow.dataset as ds
+
+from snapshot.dataset.parts import dataset_root, is_local, list_parts
+from snapshot.dataset.schemas import PARTITION, TABLES, with_partition
+from snapshot.dataset.versions import version_key
+from snapshot.errors import SnapError
+
+VIEWS = {
+    "snapshots": "one row per snapshot: model, version, version_int, captured_at, content_hash, aliases, status, ...",
+    "latest": "the newest snapshot of each model version (rows of `snapshots`)",
+    "values": "every leaf value of every snapshot (section, path, kind, value_str/num/int/bool)",
+    "requirements": "one row per package per environment file (file, section, name, specifier, pinned, upper_key)",
+    "metrics": "run and logged-model metrics (object, key, value, step, timestamp)",
+    "params": "run and logged-model params (object, key, value)",
+    "tags": "tags of the model_version, registered_model, run, experiment and logged_model (object, key, value)",
+    "aliases": "the registered model's aliases at capture (alias, alias_version, alias_version_int)",
+    "signature": "one row per signature column (role inputs/outputs/params, position, name, type, required)",
+}
+
+_LATEST = (f"CREATE VIEW latest AS SELECT * EXCLUDE ({PARTITION}) FROM snapshots "
+           "QUALIFY row_number() OVER (PARTITION BY model, version ORDER BY captured_at DESC) = 1")
+
+
+class DatasetNotFound(SnapError):
+    pass
+
+
+class QueryFailed(SnapError):
+    pass
+
+
+def _open_table(fs, folder: str, schema: pa.Schema):
+    if not list_parts(fs, folder):
+        return with_partition(schema).empty_table()
+    partitioning = ds.partitioning(pa.schema([(PARTITION, pa.string())]), flavor="hive")
+    options = {} if is_local(fs) else {"filesystem": fs}
+    return ds.dataset(folder, schema=with_partition(schema), format="parquet", partitioning=partitioning, **options)
+
+
+def connect(fs, root: str):
+    """A DuckDB connection with the documented views over the dataset of the store at `root`."""
+    import duckdb
+
+    base = dataset_root(root)
+    if not fs.isdir(base):
+        raise DatasetNotFound(f"no Parquet dataset at {base}; capture into the store first "
+                              "(or run snap reindex for snapshots copied in)")
+    con = duckdb.connect()
+    for name, schema in TABLES.items():  # DuckDB keeps each registered dataset alive with the connection
+        con.register(name, _open_table(fs, posixpath.join(base, name), schema))
+    con.execute(_LATEST)
+    con.create_function("version_key", version_key, ["VARCHAR"], "VARCHAR")
+    return con
+
+
+def run_query(fs, root: str, sql: str) -> tuple[list[str], list[tuple]]:
+    """(column names, rows) of one SQL statement over the dataset."""
+    import duckdb
+
+    con = connect(fs, root)
+    try:
+        result = con.execute(sql)
+        if result.description is None:
+            return [], []
+        columns = [d[0] for d in result.description]
+        return columns, result.fetchall()
+    except duckdb.Error as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise QueryFailed(f"{first}; views: {', '.join(VIEWS)} (see snap sql --help)") from None
+    finally:
+        con.close()

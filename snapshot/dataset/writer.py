@@ -1,0 +1,171 @@
+"""Writing the dataset: each call writes at most one new part per table per partition.
+
+    STORE/parquet/<table>/captured_month=YYYY-MM/part-<time>-<id>.parquet
+
+A capture run calls `append_to_dataset` with the documents it wrote; `snap
+reindex` calls `rebuild_dataset` with every document in the store. Rows are
+buffered and written as row groups as they accumulate, so memory stays bounded
+however many documents pass through.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterable
+
+import pyarrow as pa
+
+from snapshot.dataset.parts import PartFile, dataset_root, list_parts, remove_parts
+from snapshot.dataset.rows import snapshot_key, typed_rows
+from snapshot.dataset.schemas import PARTITION, TABLES
+from snapshot.formats.parquet import to_table
+
+# Rows held before a row group is written (the long table's rows are narrow).
+_FLUSH_ROWS = {"values": 1_000_000}
+_DEFAULT_FLUSH = 200_000
+# `snapshots` is committed last: a snapshot listed there always has its other rows.
+_COMMIT_ORDER = [name for name in TABLES if name != "snapshots"] + ["snapshots"]
+
+
+def partition_of(key: dict) -> str:
+    captured = key["captured_at"]
+    return captured.strftime("%Y-%m") if captured is not None else "unknown"
+
+
+def snapshot_path(doc: dict) -> str:
+    """Where the store keeps this snapshot's JSON, relative to the store's root."""
+    from snapshot.store.layout import escape_name, file_stem
+
+    m = doc["manifest"]
+    return (f"{escape_name(m['model_name'])}/v{escape_name(str(m['model_version']))}/"
+            f"{file_stem(m['captured_at'])}.json")
+
+
+def _values_table(doc: dict, key: dict) -> pa.Table:
+    long = to_table(doc)
+    n = long.num_rows
+    columns = {"model": pa.repeat(pa.scalar(key["model"], pa.string()), n),
+               "version": pa.repeat(pa.scalar(key["version"], pa.string()), n),
+               "version_int": pa.repeat(pa.scalar(key["version_int"], pa.int64()), n),
+               "captured_at": pa.repeat(pa.scalar(key["captured_at"], TABLES["values"].field("captured_at").type), n)}
+    arrays = [columns[name] if name in columns else long.column(name) for name in TABLES["values"].names]
+    return pa.Table.from_arrays(arrays, schema=TABLES["values"])
+
+
+class DatasetWriter:
+    """Parts for one call, one per (table, partition), committed together at the end."""
+
+    def __init__(self, fs, root: str):
+        self.fs, self.base = fs, dataset_root(root)
+        self.parts: dict[tuple[str, str], PartFile] = {}
+        self.buffers: dict[tuple[str, str], list] = {}
+        self.sizes: dict[tuple[str, str], int] = {}
+
+    def add(self, doc: dict, path: str | None = None) -> None:
+        key = snapshot_key(doc)
+        partition = partition_of(key)
+        for table, rows in typed_rows(doc, path if path is not None else snapshot_path(doc)).items():
+            self._buffer(table, partition, rows, len(rows))
+        values = _values_table(doc, key)
+        self._buffer("values", partition, values, values.num_rows)
+
+    def _buffer(self, table: str, partition: str, rows, count: int) -> None:
+        if not count:
+            return
+        slot = (table, partition)
+        if isinstance(rows, list):
+            self.buffers.setdefault(slot, []).extend(rows)
+        else:
+            self.buffers.setdefault(slot, []).append(rows)
+        self.sizes[slot] = self.sizes.get(slot, 0) + count
+        if self.sizes[slot] >= _FLUSH_ROWS.get(table, _DEFAULT_FLUSH):
+            self._flush(slot)
+
+    def _flush(self, slot: tuple[str, str]) -> None:
+        table, partition = slot
+        buffered = self.buffers.pop(slot, [])
+        self.sizes.pop(slot, None)
+        if not buffered:
+            return
+        schema = TABLES[table]
+        data = pa.concat_tables(buffered) if table == "values" else pa.Table.from_pylist(buffered, schema=schema)
+        if slot not in self.parts:
+            folder = posixpath.join(self.base, table, f"{PARTITION}={partition}")
+            self.parts[slot] = PartFile(self.fs, folder, schema)
+        self.parts[slot].write(data)
+
+    def commit(self) -> list[str]:
+        """Write what is buffered and publish every part; on any failure none is left half-written."""
+        try:
+            for slot in list(self.buffers):
+                self._flush(slot)
+        except BaseException:
+            self.abort()
+            raise
+        written = []
+        for table in _COMMIT_ORDER:
+            for slot in sorted(s for s in self.parts if s[0] == table):
+                written.append(self.parts.pop(slot).commit())
+        return written
+
+    def abort(self) -> None:
+        for part in self.parts.values():
+            part.abort()
+        self.parts.clear()
+        self.buffers.clear()
+
+
+def _existing_keys(fs, root: str, partitions: set[str]) -> set[tuple]:
+    """(model, version, captured_at) of the snapshots already in these partitions."""
+    import pyarrow.parquet as pq
+
+    keys: set[tuple] = set()
+    base = posixpath.join(dataset_root(root), "snapshots")
+    for partition in partitions:
+        for path in list_parts(fs, posixpath.join(base, f"{PARTITION}={partition}")):
+            with fs.open(path, "rb") as handle:
+                table = pq.read_table(handle, columns=["model", "version", "captured_at"])
+            keys.update(zip(*(table.column(c).to_pylist() for c in ("model", "version", "captured_at"))))
+    return keys
+
+
+def _key_tuple(doc: dict) -> tuple:
+    key = snapshot_key(doc)
+    return key["model"], key["version"], key["captured_at"]
+
+
+def _write(fs, root: str, docs: Iterable[dict], skip: set[tuple]) -> list[str]:
+    writer = DatasetWriter(fs, root)
+    try:
+        for doc in docs:
+            key = _key_tuple(doc)
+            if key in skip:
+                continue
+            skip.add(key)
+            writer.add(doc)
+    except BaseException:
+        writer.abort()
+        raise
+    return writer.commit()
+
+
+def append_to_dataset(fs, root: str, docs: list[dict]) -> list[str]:
+    """Add these snapshot documents to the dataset of the store at `root`; returns the parts written.
+
+    Snapshots the dataset already holds are skipped, so calling it again with the
+    same documents (a resumed capture) adds nothing.
+    """
+    docs = list(docs)
+    partitions = {partition_of(snapshot_key(doc)) for doc in docs}
+    return _write(fs, root, docs, _existing_keys(fs, root, partitions))
+
+
+def rebuild_dataset(fs, root: str, docs: Iterable[dict]) -> list[str]:
+    """Replace the dataset with one built from `docs` (every snapshot of the store), one part per partition.
+
+    The new parts are published before the old ones are removed; a failure leaves the old dataset as it was.
+    """
+    old = list_parts(fs, dataset_root(root))
+    written = _write(fs, root, docs, set())
+    remove_parts(fs, [p for p in old if p not in set(written)])
+    return written
