@@ -5,21 +5,22 @@ from __future__ import annotations
 from snapshot.errors import ModelVersionNotFound
 from snapshot.sources.base import Source
 from snapshot.sources.connection import Connection, mlflow_errors, to_dict
+from snapshot.sources.readers import reader_for
 
 
 class ClientSource(Source):
-    """Each object fetched with its own MLflow client call (get_model_version, get_run...)."""
+    """Each object fetched with its own request (model-versions/get, runs/get...), as the server sent it."""
 
     def __init__(self, conn: Connection):
-        self.conn, self.client = conn, conn.client
+        self.conn, self.client, self.reader = conn, conn.client, reader_for(conn)
 
     def model_version(self, name: str, version: str) -> dict:
         with mlflow_errors(f"model version {name}/{version}", ModelVersionNotFound):
-            return to_dict(self.client.get_model_version(name, version))
+            return self.reader.model_version(name, version)
 
     def registered_model(self, name: str) -> dict:
         with mlflow_errors(f"registered model {name}"):
-            return to_dict(self.client.get_registered_model(name))
+            return self.reader.registered_model(name)
 
     def download_uri(self, name: str, version: str) -> str | None:
         with mlflow_errors(f"model version {name}/{version}", ModelVersionNotFound):
@@ -27,15 +28,15 @@ class ClientSource(Source):
 
     def run(self, run_id: str) -> dict:
         with mlflow_errors(f"run {run_id}"):
-            return to_dict(self.client.get_run(run_id))
+            return self.reader.run(run_id)
 
     def experiment(self, experiment_id: str) -> dict:
         with mlflow_errors(f"experiment {experiment_id}"):
-            return to_dict(self.client.get_experiment(experiment_id))
+            return self.reader.experiment(experiment_id)
 
     def logged_model(self, model_id: str) -> dict:
         with mlflow_errors(f"logged model {model_id}"):
-            return to_dict(self.client.get_logged_model(model_id))
+            return self.reader.logged_model(model_id)
 
     def metric_history(self, run_id: str, key: str) -> list[dict]:
         with mlflow_errors(f"metric history of run {run_id}"):

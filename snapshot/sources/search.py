@@ -1,15 +1,14 @@
 """What a batch capture fetches with search APIs instead of one request per version.
 
-Checked against MLflow 3.17's server: search_registered_models returns the same
-registered model as get_registered_model (tags and aliases included);
-search_model_versions the same version as get_model_version except `aliases`
-(absent: taken from the registered model's alias map); search_runs the same run
-as get_run except its model inputs, which MLflow's server leaves out (the capture
-records that in `unavailable`; search_runs is read as the server's JSON, equal to
-the client's entities turned back into JSON but for `info`, which goes through
-them); search_logged_models the same model as get_logged_model;
-get_experiment is called once per experiment. tests/test_batch.py asserts that a
-batch snapshot equals the single-version one, content hash and all.
+Checked against MLflow 3.17's server: registered-models/search returns the same
+registered model as registered-models/get (tags and aliases included);
+model-versions/search the same version as model-versions/get except `aliases`
+(absent: taken from the registered model's alias map); runs/search the same run
+as runs/get except its model inputs, which MLflow's server leaves out (the capture
+records that in `unavailable`); logged-models/search the same model as
+logged-models/get; experiments/get is called once per experiment. Replies are read
+as sent (snapshot.sources.readers). tests/test_batch.py asserts that a batch
+snapshot equals the single-version one, content hash and all.
 """
 
 from __future__ import annotations
@@ -17,12 +16,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 
-from mlflow.entities import ViewType
 from mlflow.exceptions import MlflowException
 
 from snapshot.formats.document import logged_model_id
-from snapshot.sources.connection import Connection, mlflow_errors, to_dict
-from snapshot.sources.resolve import search_versions
+from snapshot.sources.connection import Connection, mlflow_errors
+from snapshot.sources.readers import reader_for
 
 PAGE = 1000
 CHUNK = 100  # ids per `IN (...)` filter
@@ -32,7 +30,7 @@ class Prefetcher:
     """Batched reads for one capture session; caches experiments across models."""
 
     def __init__(self, conn: Connection):
-        self.conn, self.client = conn, conn.client
+        self.conn, self.reader = conn, reader_for(conn)
         self._experiment_ids: list[str] = []  # where runs were found so far, newest first
         self._experiments: dict[str, dict] = {}
         self._lock = threading.Lock()
@@ -43,25 +41,22 @@ class Prefetcher:
         # Databricks' and Unity Catalog's search results may leave out tags and aliases:
         # there the version and registered model are fetched per version, as the single path does.
         self.trust_search = self.derive_download_uri
-        # An open-source server's search_runs JSON is used as sent, skipping the protobuf round
-        # trip that is most of the client's work, when the server is of this client's major
-        # version (int64 fields as numbers, the same run fields); `info` still goes through it.
-        self.raw_runs = conn.server_kind == "mlflow" and _same_major(conn.server_version)
 
     def registered_models(self, filter_string: str | None) -> Iterator[dict]:
         """Every registered model matching an MLflow search filter, page by page."""
         token = None
         while True:
             with mlflow_errors("registered models"):
-                page = self.client.search_registered_models(filter_string, max_results=PAGE, page_token=token)
-            yield from (to_dict(rm) for rm in page)
-            token = page.token
+                page, token = self.reader.registered_models(filter_string, PAGE, token)
+            # MLflow keeps prompts as registered models; its client and server leave them out of
+            # searches unless the filter asks for them: so does snap, whichever way it reads.
+            yield from (rm for rm in page if not _is_prompt(rm))
             if not token:
                 return
 
     def registered_model(self, name: str) -> dict:
         with mlflow_errors(f"registered model {name}"):
-            return to_dict(self.client.get_registered_model(name))
+            return self.reader.registered_model(name)
 
     def versions(self, rm: dict) -> list[dict]:
         """The model's versions (REST shape, aliases filled in), by version number."""
@@ -69,8 +64,7 @@ class Prefetcher:
         for a in rm.get("aliases") or []:
             aliases.setdefault(str(a["version"]), []).append(a["alias"])
         out = []
-        for mv in search_versions(self.conn, rm["name"]):
-            d = to_dict(mv)
+        for d in self._model_versions(rm["name"]):
             d["aliases"] = sorted(aliases.get(str(d["version"]), []))
             out.append(d)
         return sorted(out, key=lambda d: int(d["version"]) if str(d["version"]).isdigit() else 0)
@@ -115,7 +109,7 @@ class Prefetcher:
             if experiment_id in self._experiments:
                 return self._experiments[experiment_id]
         try:
-            found = to_dict(self.client.get_experiment(experiment_id))
+            found = self.reader.experiment(experiment_id)
         except MlflowException:  # left for the per-version path to report
             found = None
         with self._lock:
@@ -138,7 +132,7 @@ class Prefetcher:
         while missing:
             probe = min(missing)
             try:
-                run = to_dict(self.client.get_run(probe))
+                run = self.reader.run(probe)
             except MlflowException:  # deleted or forbidden: the per-version path says which
                 missing.discard(probe)
                 continue
@@ -172,16 +166,17 @@ class Prefetcher:
 
     def _runs_page(self, experiment_ids: list[str], filter_string: str, token: str | None):
         """One page of search_runs: (runs in REST shape, next page token or None)."""
-        if self.raw_runs:
-            body = {"experiment_ids": experiment_ids, "filter": filter_string, "run_view_type": "ALL",
-                    "max_results": PAGE}
-            if token:
-                body["page_token"] = token
-            reply = self.conn.post_json("/api/2.0/mlflow/runs/search", body)
-            return [_client_info(run) for run in reply.get("runs", [])], reply.get("next_page_token") or None
-        page = self.client.search_runs(experiment_ids, filter_string, run_view_type=ViewType.ALL,
-                                       max_results=PAGE, page_token=token)
-        return [to_dict(run) for run in page], page.token
+        return self.reader.runs(experiment_ids, filter_string, PAGE, token)
+
+    def _model_versions(self, name: str) -> list[dict]:
+        escaped = name.replace("'", "\\'")
+        versions, token = [], None
+        with mlflow_errors(f"model {name}"):
+            while True:
+                page, token = self.reader.model_versions(f"name='{escaped}'", PAGE, token)
+                versions.extend(page)
+                if not token:
+                    return versions
 
     def _logged_models(self, experiment_ids: list[str], model_ids: set[str]) -> dict[str, dict]:
         if not experiment_ids or not model_ids:
@@ -193,12 +188,10 @@ class Prefetcher:
             token = None
             while True:
                 try:
-                    page = self.client.search_logged_models(experiment_ids, f"model_id IN ({quoted})",
-                                                            max_results=CHUNK, page_token=token)
+                    page, token = self.reader.logged_models(experiment_ids, f"model_id IN ({quoted})", CHUNK, token)
                 except MlflowException:  # an older server: the per-version path fetches them
                     return found
-                found.update((lm.model_id, to_dict(lm)) for lm in page)
-                token = page.token
+                found.update((lm["info"]["model_id"], lm) for lm in page)
                 if not token:
                     break
         return found
@@ -208,18 +201,6 @@ def _model_id(mv: dict) -> str | None:
     return logged_model_id(mv)
 
 
-def _same_major(server_version: str | None) -> bool:
-    import mlflow
-
-    return bool(server_version) and server_version.split(".")[0] == mlflow.__version__.split(".")[0]
-
-
-def _client_info(run: dict) -> dict:
-    """The run with `info` as the client's entity gives it (a NULL run name is "" there, absent here)."""
-    from mlflow.entities import RunInfo
-    from mlflow.protos.service_pb2 import RunInfo as RunInfoProto
-    from mlflow.utils.proto_json_utils import parse_dict
-
-    proto = RunInfoProto()
-    parse_dict(run.get("info") or {}, proto)
-    return {**run, "info": to_dict(RunInfo.from_proto(proto))}
+def _is_prompt(rm: dict) -> bool:
+    return any(t.get("key") == "mlflow.prompt.is_prompt" and str(t.get("value")).lower() == "true"
+               for t in rm.get("tags") or [])
