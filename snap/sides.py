@@ -25,6 +25,10 @@ def load_target(target: str, store: str | Path | None = None, model: str | None 
     path = Path(target)
     if path.suffix.lower() in (".json", ".parquet") or _exists(path):
         return load_snapshot(path)
+    if "@{" in target:  # a point in time, Churn@champion@{7d} (#11): history/ resolves it
+        from history.refs import load_at
+
+        return load_at(default_store(store), target, model)
     return load_snapshot(resolve_ref(default_store(store), target, model))
 
 

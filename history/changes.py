@@ -1,0 +1,212 @@
+"""`snap changes`: the registry's changelog between two moments, from the store's snapshots.
+
+Each model's registered model (aliases, tags, description) is followed through
+its snapshots in the window, and each version through its own; consecutive
+states are compared with the diff engine (diff.engine), so a content change is
+summarized exactly as `snap diff` would report it. Only snapshots captured in the
+window, and the one before each, are opened.
+"""
+
+from __future__ import annotations
+
+from diff.changes import DiffOptions
+from diff.engine import diff_snapshots
+from history import state as st
+from history.events import Changelog, Event, summarize
+from history.source import Snap, StoreView, between, newest_at
+from history.when import stem_to_iso
+from snapshot.errors import SnapshotNotFound
+
+_MODEL_PARTS = ("registered_model.", )
+
+
+def default_window(view: StoreView, gap_seconds: float, models: list[str] | None = None) -> tuple[str, str]:
+    """(since, until): from the end of the second newest capture to the end of the newest."""
+    runs = st.captures(view, gap_seconds, models)
+    if not runs:
+        raise SnapshotNotFound(f"store {view.root} holds no snapshots{' of ' + ', '.join(models) if models else ''}; "
+                               "capture some first (snap capture --all)")
+    if len(runs) == 1:
+        return "", runs[-1][1]
+    return runs[-2][1], runs[-1][1]
+
+
+def changelog(view: StoreView, since: str, until: str, models: list[str] | None = None) -> Changelog:
+    """Every event after `since` and at or before `until` (stems; "" for since means the beginning)."""
+    known = view.models()
+    for name in models or []:
+        if name not in known:
+            raise SnapshotNotFound(f"--model {name!r}: no snapshots of it in store {view.root} "
+                                   f"(models there: {', '.join(known) or 'none'})")
+    events: list[Event] = []
+    for model in models or known:
+        window = between(view.by_model[model], since, until)
+        if window:
+            events += _model_events(view, model, since, window)
+            events += _gone(view, model, since, until)
+            for version in sorted({s.version for s in window}, key=lambda v: (len(v), v)):
+                events += _version_events(view, model, version, since, until)
+    return Changelog(stem_to_iso(since) if since else None, stem_to_iso(until), tuple(models or ()),
+                     sorted(events, key=lambda e: e.sort_key))
+
+
+def _model_events(view: StoreView, model: str, since: str, window: list[Snap]) -> list[Event]:
+    """The registered model through its snapshots: appeared, alias moves, tags, description."""
+    base = newest_at(view.by_model[model], since) if since else None
+    events, prev, prev_snap = [], None, base
+    if base is not None:
+        prev = _model_part(st.registered_model(view, base))
+    for snap in window:
+        now = _model_part(st.registered_model(view, snap))
+        if prev is None and prev_snap is None:
+            events.append(Event("models", "appeared", model, None, None, after=_iso(snap)))
+        elif now != prev:
+            events += _model_diff(view, model, prev, now, (prev_snap, snap))
+        prev, prev_snap = now, snap
+    return events
+
+
+def _model_part(rm: dict) -> dict:
+    return {"aliases": {k: str(v) for k, v in (rm.get("aliases") or {}).items()},
+            "tags": rm.get("tags") or {}, "description": rm.get("description") or None}
+
+
+def _model_diff(view: StoreView, model: str, old: dict, new: dict, pair: tuple[Snap, Snap]) -> list[Event]:
+    before, after = _iso(pair[0]), _iso(pair[1])
+    events = []
+    for alias in sorted(set(old["aliases"]) | set(new["aliases"])):
+        was, now = old["aliases"].get(alias), new["aliases"].get(alias)
+        if was != now:
+            summary = _alias_summary(view, model, (was, now), pair)
+            kind = "moved" if was and now else ("set" if now else "removed")
+            events.append(Event("aliases", kind, model, None, alias, was, now, before, after,
+                                breaking=bool(summary and summary.breaking), summary=summary))
+    events += _map_events("tags", model, None, old["tags"], new["tags"], (before, after))
+    if old["description"] != new["description"]:
+        events.append(Event("description", _kind(old["description"], new["description"]), model, None,
+                            "description", old["description"], new["description"], before, after))
+    return events
+
+
+def _alias_summary(view: StoreView, model: str, versions: tuple, pair: tuple[Snap, Snap]):
+    """What changed with an alias move: the old target (then) against the new one (when the move was seen)."""
+    was, now = versions
+    if not (was and now):
+        return None
+    old = newest_at(view.by_version.get((model, was), []), pair[0].stem)
+    new = newest_at(view.by_version.get((model, now), []), pair[1].stem)
+    if old is None or new is None:
+        return None
+    return summarize(diff_snapshots(view.load(old), view.load(new), _CONTENT))
+
+
+# An alias move or a new version is summarized by what the model is, not by registry bookkeeping.
+_CONTENT = DiffOptions(only=("signature", "requirements", "flavors", "params", "metrics", "artifacts", "datasets"))
+
+
+def _map_events(section: str, model: str, version: str | None, old: dict, new: dict, seen: tuple) -> list[Event]:
+    return [Event(section, _kind(old.get(k), new.get(k)), model, version, k, old.get(k), new.get(k), *seen)
+            for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
+
+
+def _kind(old, new) -> str:
+    return "set" if old is None else ("removed" if new is None else "changed")
+
+
+def _iso(snap: Snap | None) -> str | None:
+    return stem_to_iso(snap.stem) if snap is not None else None
+
+
+def _version_events(view: StoreView, model: str, version: str, since: str, until: str) -> list[Event]:
+    snaps = view.by_version[(model, version)]
+    prev = newest_at(snaps, since) if since else None
+    events = []
+    for snap in between(snaps, since, until):
+        if prev is None:
+            events.append(_appeared(view, model, version, snap))
+        else:
+            events += _step(view, model, version, (prev, snap))
+        prev = snap
+    return events
+
+
+def _appeared(view: StoreView, model: str, version: str, snap: Snap) -> Event:
+    """A new version, summarized against the highest lower version there was when it appeared."""
+    lower = [v for (m, v) in view.by_version if m == model and v != version and _number(v) < _number(version)]
+    earlier = [(v, newest_at(view.by_version[(model, v)], snap.stem)) for v in lower]
+    earlier = [(v, s) for v, s in earlier if s is not None]
+    if not earlier:
+        return Event("versions", "appeared", model, version, None, after=_iso(snap))
+    v, other = max(earlier, key=lambda pair: _number(pair[0]))
+    summary = summarize(diff_snapshots(view.load(other), view.load(snap), _CONTENT))
+    return Event("versions", "appeared", model, version, None, old=v, after=_iso(snap),
+                 detail=f"compared with v{v}", breaking=bool(summary.breaking), summary=summary)
+
+
+def _number(version: str) -> tuple:
+    return (0, int(version), "") if version.isdigit() else (1, 0, version)
+
+
+def _step(view: StoreView, model: str, version: str, pair: tuple[Snap, Snap]) -> list[Event]:
+    old, new = view.load(pair[0]), view.load(pair[1])
+    if _version_part(old) == _version_part(new):
+        return []  # only the registered model changed (reported once, as the model's events)
+    seen = (_iso(pair[0]), _iso(pair[1]))
+    events, content = [], []
+    for c in diff_snapshots(old, new).changes:
+        if c.path.startswith(_MODEL_PARTS) or c.section == "aliases":
+            continue
+        if c.path.startswith("model_version.tags."):
+            events.append(Event("tags", _kind(c.old, c.new), model, version, c.path[19:], c.old, c.new, *seen))
+        elif c.path == "model_version.description":
+            events.append(Event("description", _kind(c.old, c.new), model, version, "description", c.old, c.new, *seen))
+        elif c.section == "status" and c.path.startswith("model_version."):
+            events.append(Event("status", "changed", model, version, c.path[14:], c.old, c.new, *seen))
+        else:
+            content.append(c)
+    if content:
+        result = diff_snapshots(old, new)
+        summary = summarize(type(result)(result.left, result.right, content))
+        events.append(Event("content", "changed", model, version, None, before=seen[0], after=seen[1],
+                            breaking=bool(summary.breaking), summary=summary,
+                            detail=f"snap diff {pair[0].path} {pair[1].path}"))
+    return events
+
+
+def _version_part(doc: dict) -> dict:
+    mv = dict(doc.get("model_version") or {})
+    mv.pop("aliases", None)
+    mv.pop("last_updated_timestamp", None)
+    return {**doc, "manifest": None, "registered_model": None, "model_version": mv}
+
+
+def _gone(view: StoreView, model: str, since: str, until: str) -> list[Event]:
+    """Versions a whole-model capture in the window no longer found (see history.state)."""
+    base = newest_at(view.by_model[model], since) if since else None
+    last = newest_at(view.by_model[model], until)
+    if base is not None and _raw(view, base) == _raw(view, last):
+        return []  # the registered model never changed, so nothing was deleted (MLflow bumps it on delete)
+    now = st.gone_at(view, model, until)
+    before = st.gone_at(view, model, since, list(now)) if since else {}
+    events = []
+    for version in sorted(set(now) - set(before), key=_number):
+        snaps = view.by_version[(model, version)]
+        missed = st.newest_whole(view, model, until) if not since else _first_missing(view, model, snaps, since, until)
+        events.append(Event("versions", "deleted", model, version, None, before=_iso(newest_at(snaps, until)),
+                            after=_iso(missed), detail=f"not in the whole-model capture of {model} at {_iso(missed)}: "
+                            "deleted, or its capture failed"))
+    return events
+
+
+def _raw(view: StoreView, snap: Snap) -> dict:
+    return st.registered_model(view, snap)
+
+
+def _first_missing(view: StoreView, model: str, snaps: list[Snap], since: str, until: str) -> Snap | None:
+    """The first whole-model capture in the window that missed the version."""
+    last = newest_at(snaps, until)
+    rm = st.registered_model(view, last)
+    for snap in between(view.by_model[model], max(since, last.stem), until):
+        if st.is_whole_model(view, snap) and st.registered_model(view, snap) != rm:
+            return snap
+    return st.newest_whole(view, model, until)

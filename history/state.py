@@ -1,0 +1,91 @@
+"""The registry as the store knew it at a moment, and which versions it can tell are gone.
+
+State at T: for each (model, version), its newest snapshot captured at or before
+T (dedupe writes no file for an unchanged version, so its last snapshot still
+holds). A deleted version also writes no file; the store can tell it is gone
+only from a whole-model capture (`models:/NAME`, as `snap capture --all` makes)
+that came after it: every version of a model carries the registered model, and
+MLflow bumps the registered model on each change (a deletion included), so a
+capture of the whole model that saw a newer registered model rewrote every
+version it found. A version left behind with the older one was not found:
+deleted, or its capture failed. A model that stopped matching `--filter`, or was
+deleted whole, leaves no trace at all.
+"""
+
+from __future__ import annotations
+
+from history.source import Snap, StoreView, newest_at
+
+
+def captures(view: StoreView, gap_seconds: float, models: list[str] | None = None) -> list[tuple[str, str]]:
+    """(first stem, last stem) of each capture: snapshots written less than `gap_seconds` apart belong to one."""
+    stems = sorted({s.stem for s in view.snaps if not models or s.model in models})
+    groups: list[list[str]] = []
+    for stem in stems:
+        if groups and _seconds(stem) - _seconds(groups[-1][-1]) <= gap_seconds:
+            groups[-1].append(stem)
+        else:
+            groups.append([stem])
+    return [(g[0], g[-1]) for g in groups]
+
+
+def _seconds(stem: str) -> float:
+    # stems are YYYYMMDDTHHMMSS.ffffffZ; day arithmetic by ordinal keeps this fast for 100,000 stems
+    from datetime import date
+
+    day = date(int(stem[0:4]), int(stem[4:6]), int(stem[6:8])).toordinal()
+    return day * 86400 + int(stem[9:11]) * 3600 + int(stem[11:13]) * 60 + float(stem[13:].rstrip("Z"))
+
+
+def registered_model(view: StoreView, snap: Snap) -> dict:
+    return view.load(snap).get("registered_model") or {}
+
+
+def is_whole_model(view: StoreView, snap: Snap) -> bool:
+    return (view.load(snap).get("manifest") or {}).get("requested_uri") == f"models:/{snap.model}"
+
+
+def newest_whole(view: StoreView, model: str, at: str, after: str = "") -> Snap | None:
+    """The newest whole-model capture of `model` at or before `at` (and after `after`), opening as few as it can."""
+    for snap in reversed(view.by_model[model]):
+        if snap.stem > at:
+            continue
+        if snap.stem <= after:
+            return None
+        if is_whole_model(view, snap):
+            return snap
+    return None
+
+
+def gone_at(view: StoreView, model: str, at: str, candidates: list[str] | None = None) -> dict[str, Snap]:
+    """Versions of `model` the store can tell were gone at `at`: version -> the whole-model capture that missed it.
+
+    `candidates` limits the versions looked at (each one costs opening its last snapshot).
+    """
+    whole = newest_whole(view, model, at)
+    if whole is None:
+        return {}
+    rm = registered_model(view, whole)
+    gone = {}
+    for (name, version), snaps in view.by_version.items():
+        if name != model or (candidates is not None and version not in candidates):
+            continue
+        last = newest_at(snaps, at)
+        if last is not None and last.stem < whole.stem and registered_model(view, last) != rm:
+            gone[version] = whole
+    return gone
+
+
+def state_at(view: StoreView, at: str, models: list[str] | None = None) -> dict[tuple[str, str], Snap]:
+    """(model, version) -> its snapshot current at `at`, without the versions known to be gone."""
+    state = {}
+    for (model, version), snaps in view.by_version.items():
+        if models and model not in models:
+            continue
+        snap = newest_at(snaps, at)
+        if snap is not None:
+            state[(model, version)] = snap
+    for model in sorted({m for m, _ in state}):
+        for version in gone_at(view, model, at):
+            state.pop((model, version), None)
+    return state
