@@ -11,13 +11,17 @@ from typing import Any
 from urllib.parse import quote
 
 from snapshot.formats.tags import SPARK_DATASOURCE_TAG
+from snapshot.formats.validate import MAX_DEPTH, nesting_depth
 
 
 def fmt_millis(millis: Any) -> str | None:
     """Epoch milliseconds as `2023-07-31 20:22:38` (UTC, rounded to the second), or None."""
     if not millis:
         return None
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(round(int(millis) / 1000)))
+    try:
+        return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(round(int(millis) / 1000)))
+    except (TypeError, ValueError, OverflowError, OSError):  # not a time a server writes: no readable time
+        return None
 
 
 def fmt_iso(iso: str | None) -> str | None:
@@ -41,20 +45,30 @@ def parse_spark_datasources(text: str) -> list[dict]:
     return sources
 
 
-def explode(value: Any, key: str | None = None) -> Any:
-    """JSON text inside string values parsed, recursively (what mlflow-reports shows)."""
+def explode(value: Any, key: str | None = None, _depth: int = 0) -> Any:
+    """JSON text inside string values parsed, recursively (what mlflow-reports shows).
+
+    Text whose JSON nests deeper than a snapshot may (validate.MAX_DEPTH), counting
+    JSON inside JSON, stays text: the report never recurses without bound.
+    """
+    if _depth > MAX_DEPTH:
+        return value
     if isinstance(value, str):
         if key == SPARK_DATASOURCE_TAG:
             return parse_spark_datasources(value)
         try:
-            value = json.loads(value)
-        except ValueError:
+            parsed = json.loads(value)
+        except (ValueError, RecursionError):  # not JSON, or nested past what the parser takes
             return value
-        return explode(value) if isinstance(value, (dict, list)) else value
+        if not isinstance(parsed, (dict, list)):
+            return parsed
+        if _depth + nesting_depth(parsed) > MAX_DEPTH:
+            return value
+        return explode(parsed, None, _depth)
     if isinstance(value, dict):
-        return {k: explode(v, k) for k, v in value.items()}
+        return {k: explode(v, k, _depth + 1) for k, v in value.items()}
     if isinstance(value, list):
-        return [explode(v) for v in value]
+        return [explode(v, None, _depth + 1) for v in value]
     return value
 
 

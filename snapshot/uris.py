@@ -39,7 +39,7 @@ def parse_model_uri(uri: str) -> ModelRef:
         name, last = body.rsplit("/", 1)
         if last.lower() == "latest":
             return ModelRef(uri, name, latest=True)
-        if last.isdigit():
+        if last.isascii() and last.isdigit():  # `²` and `٣` are digits to str.isdigit, not to int()
             return ModelRef(uri, name, version=str(int(last)))
         if not name:
             raise BadModelUri(f"{uri!r}: {hint}")

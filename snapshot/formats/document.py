@@ -9,6 +9,7 @@ from typing import Any
 
 from snapshot import SCHEMA_VERSION
 from snapshot.errors import SnapshotCorrupt, SnapshotTooNew
+from snapshot.formats.validate import MAX_DEPTH, structure_problems
 
 SECTIONS = (
     "model_version", "registered_model", "run", "logged_model", "experiment",
@@ -46,8 +47,9 @@ def check(doc: Any, where: str) -> dict:
     if not isinstance(doc, dict) or "manifest" not in doc or "schema_version" not in doc:
         raise SnapshotCorrupt(f"{where} is not a snap snapshot (no manifest); capture it again with `snap capture`")
     version = doc["schema_version"]
-    if not isinstance(version, int):
-        raise SnapshotCorrupt(f"{where} has an invalid schema_version {version!r}")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise SnapshotCorrupt(f"{where} has an invalid schema_version {version!r}; "
+                              "it is not a snap snapshot or it is damaged: capture it again")
     if version > SCHEMA_VERSION:
         raise SnapshotTooNew(
             f"{where} was written with snapshot schema {version}, this snap reads up to {SCHEMA_VERSION}; "
@@ -71,8 +73,19 @@ def _check_shape(doc: dict, where: str) -> None:
     for section in ("model_version", "registered_model", "environment", "artifacts", "unavailable"):
         if section in doc and not isinstance(doc[section], dict):
             problems.append(f"{section!r} is missing its object")
+    if not problems:
+        problems = structure_problems(doc)
     if problems:
         raise SnapshotCorrupt(f"{where} is a damaged snapshot ({'; '.join(dict.fromkeys(problems))}); capture it again")
+
+
+def parse_json(text: str, where: str) -> Any:
+    """JSON text as Python data; nesting too deep for the parser is a damaged file, not a crash."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise SnapshotCorrupt(f"{where} nests deeper than any snapshot does (over {MAX_DEPTH} levels); "
+                              "it is damaged or not a snap snapshot: capture it again") from None
 
 
 def title(doc: dict) -> str:

@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 from snapshot.errors import BadOption, SnapshotCorrupt, SnapshotNotFound, StoreNotWritable
-from snapshot.formats.document import check, dumps
+from snapshot.formats.document import check, dumps, parse_json
 
 FORMATS = ("json", "parquet")
 
@@ -32,7 +32,7 @@ def load_snapshot(path: str | Path) -> dict:
 
         return check(read_parquet(path), str(path))
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = parse_json(path.read_text(encoding="utf-8"), str(path))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise SnapshotCorrupt(f"{path} is not valid snapshot JSON ({exc}); "
                               "it may be truncated: capture it again") from None

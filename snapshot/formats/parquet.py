@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from snapshot.errors import SnapshotCorrupt
+from snapshot.formats.validate import MAX_DEPTH
 
 SCHEMA = pa.schema([
     ("model", pa.string()),
@@ -89,23 +90,42 @@ def parquet_bytes(doc: dict) -> bytes:
     return sink.getvalue()
 
 
-def _set(root: list, tokens: list[str], containers: str, value) -> None:
-    """Put `value` at `tokens` under root[0], creating the containers on the way."""
+class _Damaged(ValueError):
+    """A row that no snapshot could have written."""
+
+
+_VALUES = ("str", "int", "float", "bool", "null", "empty_object", "empty_list")
+
+
+def _set(root: list, tokens: list[str], containers: str, value, max_index: int) -> None:
+    """Put `value` at `tokens` under root[0], creating the containers on the way.
+
+    A list index is at most `max_index` (the table's row count: no list has more
+    items than there are rows), so a forged `/zz/99999999999` cannot make this allocate.
+    """
+    if len(tokens) != len(containers) or len(tokens) > MAX_DEPTH:
+        raise _Damaged(f"row {'/'.join(['', *tokens])!r} has {len(containers)} container kinds "
+                       f"for {len(tokens)} steps" if len(tokens) <= MAX_DEPTH else
+                       f"a row nests deeper than {MAX_DEPTH} levels")
     parent, key = root, 0
     for token, shape in zip(tokens, containers):
         container = parent[key]
         if container is None:
             container = [] if shape == "l" else {}
             parent[key] = container
-        if isinstance(container, list):
+        if shape == "l" and isinstance(container, list):
+            if not (token.isascii() and token.isdigit()) or int(token) >= max_index:
+                raise _Damaged(f"list index {token[:20]!r} is not one a snapshot of {max_index} rows can have")
             index = int(token)
-            while len(container) <= index:
-                container.append(None)
+            container.extend([None] * (index + 1 - len(container)))
             parent, key = container, index
-        else:
+        elif shape == "o" and isinstance(container, dict):
             name = _unescape(token)
             container.setdefault(name, None)
             parent, key = container, name
+        else:
+            raise _Damaged(f"row {'/'.join(['', *tokens])[:80]!r} goes through a value that is not "
+                           f"{'a list' if shape == 'l' else 'an object' if shape == 'o' else shape[:5]!r}")
     parent[key] = value
 
 
@@ -114,18 +134,35 @@ def from_table(table: pa.Table) -> dict:
     columns = ["path", "containers", "kind", "value_str", "value_num", "value_int", "value_bool"]
     data = table.select(columns).to_pydict()
     for path, containers, kind, s, num, i, b in zip(*data.values()):
+        if kind not in _VALUES or not isinstance(path, str) or not isinstance(containers, str):
+            raise _Damaged(f"a row has kind {kind!r}, path {path!r:.80}, containers {containers!r:.20}")
         value = {"str": s, "int": i, "float": num, "bool": b, "null": None,
                  "empty_object": {}, "empty_list": []}[kind]
         tokens = path.split("/")[1:] if path else []
-        _set(root, tokens, containers, value)
+        _set(root, tokens, containers, value, table.num_rows)
     return root[0]
+
+
+# Far beyond any snapshot (5,000 params and metrics, 2,000 files: under 2 MB), but a
+# small file cannot make the reader decompress gigabytes.
+MAX_UNCOMPRESSED = 256 * 1024 * 1024
+_READ = ("path", "containers", "kind", "value_str", "value_num", "value_int", "value_bool")
 
 
 def read_parquet(path: Path) -> dict:
     try:
-        table = pq.read_table(path)
-    except (pa.ArrowInvalid, OSError) as exc:
+        meta = pq.read_metadata(path)
+        size = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+        if size > MAX_UNCOMPRESSED:
+            raise SnapshotCorrupt(f"{path} would decompress to {size} bytes, more than any snapshot; "
+                                  "it is damaged or not a snap snapshot: capture it again")
+        table = pq.read_table(path, columns=[c for c in _READ if c in meta.schema.names])
+    except (pa.ArrowException, OSError) as exc:
         raise SnapshotCorrupt(f"{path} is not a readable Parquet snapshot ({exc}); capture it again") from None
-    if not {"path", "containers", "kind"} <= set(table.column_names):
-        raise SnapshotCorrupt(f"{path} is a Parquet file but not a snap snapshot")
-    return from_table(table)
+    if not set(_READ) <= set(table.column_names):
+        raise SnapshotCorrupt(f"{path} is a Parquet file but not a snap snapshot (columns missing); "
+                              "name a snapshot written by snap capture")
+    try:
+        return from_table(table)
+    except (_Damaged, pa.ArrowException) as exc:
+        raise SnapshotCorrupt(f"{path} is a damaged Parquet snapshot ({exc}); capture it again") from None

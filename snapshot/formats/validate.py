@@ -1,0 +1,113 @@
+"""The inner structure of a snapshot, checked once when it is read, before any renderer sees it.
+
+`snapshot/schema.json` says what type each part of a snapshot has; renderers and
+the diff engine rely on it (`run.params` is an object, `artifacts.model.files` a
+list of objects). A damaged or hand-edited file that breaks it is refused here
+with the paths that are wrong, rather than failing deep in a renderer with
+`'list' object has no attribute 'items'`. Only types are checked: a key the
+schema requires but a file lacks is read as absent, as older snapshots and
+imports may lack it. Nesting is bounded too, so no reader recurses without end.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from typing import Any
+
+# Real snapshots nest about a dozen levels (fixtures: 11). Far deeper is a damaged
+# or hostile file, and recursive readers (the diff engine, JSON encoders) would fail.
+MAX_DEPTH = 64
+_SHOWN = 3  # problems named in one error line
+
+_TYPES: dict[str, tuple[type, ...]] = {
+    "object": (dict,), "array": (list,), "string": (str,), "integer": (int,),
+    "number": (int, float), "boolean": (bool,), "null": (type(None),),
+}
+
+# What readers rely on beyond schema.json, which leaves these open: the parsed
+# MLmodel the report's model sections and the signature diff walk.
+_READER_SCHEMA = {
+    "mlmodel.parsed": {
+        "flavors": {"type": ["object", "null"], "additionalProperties": {"type": ["object", "string", "null"]}},
+        "signature": {"type": ["object", "null"]},
+        "saved_input_example_info": {"type": ["object", "null"]},
+        "metadata": {"type": ["object", "null"]},
+    },
+}
+
+
+@functools.cache
+def _schema() -> dict:
+    return json.loads((Path(__file__).resolve().parents[1] / "schema.json").read_text(encoding="utf-8"))
+
+
+def structure_problems(doc: dict) -> list[str]:
+    """Where `doc` breaks the types of schema.json or nests too deep; empty when it is sound."""
+    problems: list[str] = []
+    stack: list[tuple[Any, dict | None, str, int]] = [(doc, _schema(), "", 0)]
+    while stack and len(problems) < _SHOWN:
+        value, schema, where, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            problems.append(f"{where or 'the document'} nests deeper than {MAX_DEPTH} levels")
+            break
+        schema = _resolve(schema)
+        if schema is not None and not _has_type(value, schema.get("type")):
+            problems.append(f"{where} is {_kind(value)}, not {_expected(schema['type'])}")
+            continue
+        stack.extend(_children(value, schema, where, depth))
+    return problems
+
+
+def nesting_depth(value: Any, stop: int = MAX_DEPTH + 1) -> int:
+    """How deep lists and objects nest in `value` (a scalar is 0), counted up to `stop`, without recursion."""
+    deepest, stack = 0, [(value, 0)]
+    while stack and deepest < stop:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, depth + 1)
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def _children(value: Any, schema: dict | None, where: str, depth: int):
+    schema = schema or {}
+    if isinstance(value, dict):
+        properties = {**(schema.get("properties") or {}), **_READER_SCHEMA.get(where, {})}
+        extra = schema.get("additionalProperties")
+        for key, item in value.items():
+            sub = properties.get(key, extra if isinstance(extra, dict) else None)
+            yield item, sub, f"{where}.{key}" if where else str(key), depth + 1
+    elif isinstance(value, list):
+        items = schema.get("items")
+        for i, item in enumerate(value):
+            yield item, items if isinstance(items, dict) else None, f"{where}[{i}]", depth + 1
+
+
+def _resolve(schema: dict | None) -> dict | None:
+    while schema is not None and "$ref" in schema:
+        schema = _schema()["$defs"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema
+
+
+def _has_type(value: Any, expected: str | list | None) -> bool:
+    if expected is None:
+        return True
+    names = [expected] if isinstance(expected, str) else expected
+    if isinstance(value, bool):
+        return "boolean" in names
+    return any(isinstance(value, _TYPES[name]) for name in names if name in _TYPES)
+
+
+def _kind(value: Any) -> str:
+    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", int: "a number",
+             float: "a number", type(None): "null"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _expected(expected: str | list) -> str:
+    names = [expected] if isinstance(expected, str) else expected
+    words = {"object": "an object", "array": "a list", "string": "a string", "integer": "an integer",
+             "number": "a number", "boolean": "true or false", "null": "null"}
+    return " or ".join(words.get(n, n) for n in names)
