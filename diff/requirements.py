@@ -7,6 +7,7 @@ from packaging.version import InvalidVersion, Version
 
 from diff.changes import ADDED, CHANGED, REMOVED, Change, DiffOptions
 from diff.keyed import as_map, compare_maps, get
+from snapshot.model_files.environment import with_pip_options
 from snapshot.model_files.requirements import parse_requirement_line
 
 ENV_FILES = ("requirements", "conda", "python_env")
@@ -18,20 +19,23 @@ _SOURCE_OPTIONS = {"--index-url", "--extra-index-url", "--find-links", "--truste
 def compare_requirements(left: dict, right: dict, options: DiffOptions) -> list[Change]:
     """Packages by name (equivalent specifiers are equal), pip options, extras, hashes and Python.
 
-    Snapshots from before pip options were recorded have no `options`: read as none.
+    Snapshots from before pip options were recorded have no `options`: they are read
+    from the file's text, so an old and a new snapshot of one file compare equal.
     """
     out = []
     for name in ENV_FILES:
         base = f"environment.{name}"
-        out += _compare_packages(f"{base}.packages", as_map(get(left, base)), as_map(get(right, base)))
+        old_file = as_map(with_pip_options(name, get(left, base)))
+        new_file = as_map(with_pip_options(name, get(right, base)))
+        out += _compare_packages(f"{base}.packages", old_file, new_file)
         path = f"{base}.conda_packages"
         for change in compare_maps("requirements", path, as_map(get(left, path)), as_map(get(right, path))):
             out.append(_with_bump(change, _pinned(change.old), _pinned(change.new)))
         for field in ("options", "build_options"):
-            out += _compare_options(f"{base}.{field}", get(left, f"{base}.{field}"), get(right, f"{base}.{field}"))
+            out += _compare_options(f"{base}.{field}", old_file.get(field), new_file.get(field))
         for field in ("extras", "hashes"):
-            path = f"{base}.{field}"
-            out += compare_maps("requirements", path, as_map(get(left, path)), as_map(get(right, path)))
+            out += compare_maps("requirements", f"{base}.{field}", as_map(old_file.get(field)),
+                                as_map(new_file.get(field)))
         path = f"{base}.python"
         old, new = get(left, path), get(right, path)
         if old != new and old is not None and new is not None:

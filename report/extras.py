@@ -6,7 +6,9 @@ from __future__ import annotations
 from report.common import none_found
 from report.page import NONE_FOUND, Page
 from report.values import Links, fmt_iso, fmt_millis, primitives
+from snapshot.model_files.environment import with_pip_options
 
+FOLD_OVER = 25  # artifact trees with more entries than this are folded in <details>
 LOGGED_MODEL_ORDER = (
     "model_id", "name", "experiment_id", "source_run_id", "status", "status_message", "model_type",
     "artifact_uri", "artifact_location", "creation_timestamp_ms", "last_updated_timestamp_ms",
@@ -93,12 +95,44 @@ def _environment(page: Page, doc: dict) -> None:
         if not section:
             none_found(page, doc, f"environment.{name}", "environment")
             continue
-        packages = section.get("packages") or {}
-        page.table(("Package", "Specifier"), list(packages.items())) if packages else page.line(NONE_FOUND)
-        conda_packages = section.get("conda_packages") or {}
-        if conda_packages:
-            page.header(3, "Conda Packages")
-            page.table(("Package", "Specifier"), list(conda_packages.items()))
+        _env_file(page, with_pip_options(name, section))
+
+
+def _env_file(page: Page, section: dict) -> None:
+    """One environment file: its packages, then what else it tells pip (options, extras, hashes, build)."""
+    packages = section.get("packages") or {}
+    options = section.get("options") or []
+    build = section.get("build_packages") or {}
+    if packages:
+        page.table(("Package", "Specifier"), list(packages.items()))
+    elif options or build:  # the file exists: its packages come through an option (`-r requirements.txt`)
+        page.note("No packages listed directly.")
+    else:
+        page.line(NONE_FOUND)
+    conda_packages = section.get("conda_packages") or {}
+    if conda_packages:
+        page.header(3, "Conda Packages")
+        page.table(("Package", "Specifier"), list(conda_packages.items()))
+    _options(page, options, "pip Options")
+    extras, hashes = section.get("extras") or {}, section.get("hashes") or {}
+    if extras:
+        page.header(3, "Extras")
+        page.table(("Package", "Extras"), [[k, ", ".join(v)] for k, v in extras.items()])
+    if hashes:
+        page.header(3, "Hashes")
+        page.table(("Package", "Hash"), [[k, h] for k, v in hashes.items() for h in v])
+    if "build_packages" in section:
+        page.header(3, "Build Dependencies")
+        page.table(("Package", "Specifier"), list(build.items())) if build else page.line(NONE_FOUND)
+        _options(page, section.get("build_options") or [], "Build pip Options")
+
+
+def _options(page: Page, options: list, title: str) -> None:
+    """pip's option lines in file order: where packages come from (`--index-url`), what else is read (`-r`)."""
+    rows = [[o.get("option"), "" if o.get("value") is None else o.get("value")] for o in options if isinstance(o, dict)]
+    if rows:
+        page.header(3, title)
+        page.table(("Option", "Value"), rows)
 
 
 def _artifacts(page: Page, doc: dict) -> None:
@@ -111,9 +145,16 @@ def _artifacts(page: Page, doc: dict) -> None:
             continue
         page.dict_table({"root_uri": tree.get("root_uri"), "file_count": tree.get("file_count"),
                          "total_size": f"{tree.get('total_size') or 0:,}"}, "Summary", 2)
-        if key == "model":
-            page.header(2, "Files")
-            page.table(("Path", "Type", "Size"), artifact_rows(tree.get("files") or []))
+        page.header(2, "Files")
+        rows = artifact_rows(tree.get("files") or [])
+        if not rows:
+            page.line(NONE_FOUND)
+        elif len(rows) > FOLD_OVER:  # a long tree folds, as the diff's long sections do
+            page.line(f"<details><summary>{len(rows)} entries</summary>\n")
+            page.table(("Path", "Type", "Size"), rows)
+            page.line("</details>\n")
+        else:
+            page.table(("Path", "Type", "Size"), rows)
 
 
 def artifact_rows(files: list[dict]) -> list[list]:

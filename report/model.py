@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from report.common import note_unavailable
+from report.common import as_json, note_unavailable
 from report.page import NONE_FOUND, Page
 from report.values import fmt_iso, model_uri, run_model_download_uri
 from snapshot.formats.document import logged_model_id
@@ -130,6 +130,31 @@ def _signature(page: Page, signature: dict | None) -> None:
                     "Inputs", 3)
     page.rows_table(("Type name", "Type value"), [[_get(x, "type"), _get(x, "tensor-spec")] for x in _as_list(outputs)],
                     "Outputs", 3)
+    named = [x for x in _as_list(outputs) if _get(x, "name") is not None]
+    if named:  # mlflow-reports' Outputs table leaves out the names
+        page.rows_table(("Column", "Type", "Required"), [[x["name"], _spec(x), _get(x, "required") is not False]
+                                                        for x in named], "Output Columns", 3)
+    _params(page, signature.get("params"))
+
+
+def _params(page: Page, params) -> None:
+    """Inference params: name, type, default as stored (JSON: `16` and `"16"` differ), shape."""
+    page.header(3, "Params")
+    rows = [[_get(p, "name"), _spec(p), as_json(_get(p, "default")),
+             "" if _get(p, "shape") is None else as_json(_get(p, "shape"))] for p in _as_list(params)]
+    if not rows:
+        page.line(NONE_FOUND)
+        return
+    page.table(("Param", "Type", "Default", "Shape"), rows)
+
+
+def _spec(column) -> str:
+    """A column's type; a richer spec (tensor, array, object) as its JSON."""
+    rest = {k: v for k, v in column.items() if k not in ("name", "required", "default", "shape")} \
+        if isinstance(column, dict) else {}
+    if set(rest) == {"type"} and isinstance(rest["type"], str):
+        return rest["type"]
+    return as_json(rest)
 
 
 def _as_list(value) -> list:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from report.common import open_section, render_permissions
+from report.common import open_section, render_as_stored, render_permissions
 from report.page import KEY_COLUMNS, NONE_FOUND, Page
 from report.values import (
     SPARK_DATASOURCE_TAG,
@@ -54,6 +54,7 @@ def render_run(page: Page, doc: dict, links: Links) -> None:
     page.dict_table(metrics, "Metrics", 2, columns=("Metric", "Value"))
     _inputs(page, run.get("dataset_inputs") or [])
     _run_tags(page, run.get("tags") or {})
+    render_as_stored(page, [("run param", run.get("params") or {}), ("run tag", run.get("tags") or {})])
 
 
 def metric_value(metric) -> object:
@@ -146,6 +147,7 @@ def render_experiment(page: Page, doc: dict, links: Links) -> None:
     row.update(links.experiment(experiment.get("experiment_id", "")))
     page.dict_table(row, "Details", 2)
     _experiment_tags(page, experiment.get("tags") or {})
+    render_as_stored(page, [("experiment tag", experiment.get("tags") or {})])
     render_permissions(page, doc, "experiment")
 
 

@@ -85,3 +85,22 @@ def _redact_strings(value):
     if isinstance(value, list):
         return [_redact_strings(item) for item in value]
     return redact_line(value) if isinstance(value, str) else value
+
+
+_PARSE = {"requirements": parse_requirements, "conda": parse_conda, "python_env": parse_python_env}
+_ADDED_LATER = ("options", "extras", "hashes", "build_options")
+
+
+def with_pip_options(name: str, section: dict | None) -> dict | None:
+    """An environment file section with `options`, `extras`, `hashes` (and `build_options`).
+
+    Snapshots written before those were recorded hold only the file's text: they are
+    read from it (the same parser, so an old and a new snapshot of one file agree).
+    """
+    if not isinstance(section, dict) or "options" in section or not isinstance(section.get("raw"), str):
+        return section
+    try:
+        parsed = _PARSE[name](section["raw"])
+    except Exception:  # noqa: BLE001 - an unreadable old file: nothing more can be said than it holds
+        return section
+    return {**{key: parsed[key] for key in _ADDED_LATER if key in parsed}, **section}
