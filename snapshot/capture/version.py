@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from snapshot import SCHEMA_VERSION, __version__
 from snapshot.capture.request import CaptureOptions
-from snapshot.errors import ModelNotFound, ModelVersionNotFound, TrackingServerUnreachable
+from snapshot.errors import CredentialsRefused, ModelNotFound, ModelVersionNotFound
 from snapshot.formats.document import logged_model_id, seal
 from snapshot.model_files.environment import parse_conda, parse_python_env, parse_requirements
 from snapshot.model_files.mlmodel import parse_mlmodel
@@ -14,8 +14,10 @@ from snapshot.redact import redact_tree
 from snapshot.sources.artifacts import METADATA_FILES, Listings, add_checksums, list_tree, read_files
 from snapshot.sources.base import Source
 from snapshot.sources.client import ClientSource
-from snapshot.sources.connection import Connection, connect, http_settings, server_failure
+from snapshot.sources.connection import Connection, connect, http_settings
+from snapshot.sources.faults import fail_unless_answer
 from snapshot.sources.resolve import resolve_versions
+from snapshot.sources.transport import active as active_transport
 
 _PARSERS = {"requirements.txt": ("requirements", parse_requirements),
             "conda.yaml": ("conda", parse_conda),
@@ -33,14 +35,16 @@ __all__ = ["CaptureOptions", "capture_one", "capture_version"]
 def capture_one(uri: str, tracking_uri: str | None = None, registry_uri: str | None = None,
                 options: CaptureOptions | None = None) -> dict:
     """One snapshot document for a URI naming one version (a version, an alias or latest)."""
-    with http_settings():
+    options = options or CaptureOptions()
+    with http_settings() as policy:
+        policy.limit(options.max_rps, options.max_wait)
         conn = connect(tracking_uri, registry_uri)
         versions = resolve_versions(conn, uri)
         if len(versions) != 1:
             raise ModelVersionNotFound(f"{uri} names {len(versions)} versions; "
                                        "name one: models:/NAME/VERSION or models:/NAME@ALIAS")
         name, version = versions[0]
-        return capture_version(conn, name, version, uri, options or CaptureOptions())
+        return capture_version(conn, name, version, uri, options)
 
 
 def capture_version(conn: Connection, name: str, version: str, requested_uri: str,  # noqa: PLR0913 (public: source and pools are optional)
@@ -56,12 +60,20 @@ def capture_version(conn: Connection, name: str, version: str, requested_uri: st
     new pools per version; section tasks wait only on I/O tasks, never the reverse.
     """
     source = source or ClientSource(conn)
+    policy = active_transport()
+    if policy is not None:
+        policy.limit(options.max_rps, options.max_wait)
     if pools is not None:
         doc = _Capture(source, name, version, options, pools[0], pools[1]).run()
     else:
         with ThreadPoolExecutor(8, thread_name_prefix="snap-section") as pool, \
                 ThreadPoolExecutor(options.workers, thread_name_prefix="snap-io") as io_pool:
-            doc = _Capture(source, name, version, options, pool, io_pool).run()
+            try:
+                doc = _Capture(source, name, version, options, pool, io_pool).run()
+            except KeyboardInterrupt:  # end the other sections' waits now, not after their retries
+                if policy is not None:
+                    policy.cancel("the capture was interrupted")
+                raise
     doc["manifest"].update(requested_uri=requested_uri)
     return seal(redact_tree(doc))
 
@@ -157,9 +169,12 @@ class _Capture:
             return None
         try:
             raw = self.source.logged_model(model_id)
-        except Exception as exc:  # noqa: BLE001 - an older server without the LoggedModel API
-            _raise_if_server_failed(exc, f"reading logged model {model_id}")
-            self.unavailable["logged_model"] = f"cannot read logged model {model_id}: {str(exc)[:200]}"
+        except ModelNotFound:  # deleted, or an older server without the LoggedModel API (404)
+            self.unavailable["logged_model"] = (f"logged model {model_id} is not on the server "
+                                                "(deleted, or a server without the LoggedModel API)")
+            return None
+        except CredentialsRefused as exc:
+            self.unavailable["logged_model"] = f"the server refused to show logged model {model_id}: {exc}"
             return None
         info, data = dict(raw.get("info", {})), raw.get("data", {})
         info["tags"] = _pairs(info.get("tags"))
@@ -174,21 +189,25 @@ class _Capture:
         no_environment = {"requirements": None, "conda": None, "python_env": None}
         try:
             tree = list_tree(uri, self.conn.tracking_uri, self.conn.registry_uri, self.listings)
-        except Exception as exc:  # noqa: BLE001
-            _raise_if_server_failed(exc, f"listing {uri}")
-            reason = f"the artifact store refused to list {uri}: {_first_line(exc)}"
+        except Exception as exc:  # noqa: BLE001 - an answer (absent, forbidden) is recorded; fail_unless_answer raises the rest
+            reason = f"the artifact store answered {fail_unless_answer(exc, f'listing {uri}')} to listing {uri}"
             for key in ("artifacts.model", "mlmodel", "environment"):
                 self.unavailable[key] = reason
             return None, no_environment, None
         present = [n for n in METADATA_FILES if any(f["path"] == n and not f["is_dir"] for f in tree["files"])]
         try:
             texts = read_files(uri, present, self.conn.tracking_uri, self.conn.registry_uri, self.io_pool)
-            mlmodel, environment = _parse_model_files(texts)
-        except Exception as exc:  # noqa: BLE001 - an unreadable or malformed file: record it, keep the rest of the version
-            _raise_if_server_failed(exc, f"reading the model's metadata files under {uri}")
-            reason = f"cannot read the model's metadata files under {uri}: {_first_line(exc)}"
-            self.unavailable["mlmodel"] = self.unavailable["environment"] = reason
-            mlmodel, environment = None, no_environment
+        except Exception as exc:  # noqa: BLE001 - as above
+            answer = fail_unless_answer(exc, f"reading the metadata files under {uri}")
+            reason = f"the artifact store answered {answer} to reading the model's metadata files under {uri}"
+            texts, self.unavailable["mlmodel"], self.unavailable["environment"] = None, reason, reason
+        mlmodel, environment = None, no_environment
+        if texts is not None:
+            try:
+                mlmodel, environment = _parse_model_files(texts)
+            except Exception as exc:  # noqa: BLE001 - a malformed file as stored is a fact about the model: record it
+                reason = f"the model's metadata files under {uri} are malformed: {_first_line(exc)}"
+                self.unavailable["mlmodel"] = self.unavailable["environment"] = reason
         if self.options.checksums:
             add_checksums(tree, uri, self.options.checksum_limit, self.conn.tracking_uri,
                           self.conn.registry_uri, self.io_pool)
@@ -200,9 +219,9 @@ class _Capture:
         uri = run["info"]["artifact_uri"]
         try:
             return list_tree(uri, self.conn.tracking_uri, self.conn.registry_uri, self.listings)
-        except Exception as exc:  # noqa: BLE001
-            _raise_if_server_failed(exc, f"listing {uri}")
-            self.unavailable["artifacts.run"] = f"the artifact store refused to list {uri}: {_first_line(exc)}"
+        except Exception as exc:  # noqa: BLE001 - an answer is recorded; fail_unless_answer raises the rest
+            answer = fail_unless_answer(exc, f"listing {uri}")
+            self.unavailable["artifacts.run"] = f"the artifact store answered {answer} to listing {uri}"
             return None
 
     def _permissions(self, experiment):
@@ -218,14 +237,6 @@ def _parse_model_files(texts: dict[str, str]) -> tuple[dict | None, dict]:
         mlmodel = {"raw": texts["MLmodel"], "parsed": parse_mlmodel(texts["MLmodel"])}
     environment = {key: (parse(texts[file]) if file in texts else None) for file, (key, parse) in _PARSERS.items()}
     return mlmodel, environment
-
-
-def _raise_if_server_failed(exc: Exception, doing: str) -> None:
-    """A failing server fails the version (to be captured again); only refusals become `unavailable`."""
-    how = server_failure(exc)
-    if how:
-        raise TrackingServerUnreachable(f"the MLflow server failed while {doing} ({how}); "
-                                        "capture again when it answers") from None
 
 
 def _first_line(exc: Exception) -> str:
@@ -253,12 +264,14 @@ def _shape_run(raw: dict) -> dict:
     def key(m: dict) -> tuple:
         return m.get("model_id", ""), m.get("step", 0)
 
-    return {
+    shaped = {
         "info": raw.get("info", {}),
         "params": _pairs(data.get("params")),
         "metrics": dict(sorted(metrics.items())),
         "tags": _pairs(data.get("tags")),
         "dataset_inputs": datasets,
         "model_inputs": sorted(inputs.get("model_inputs") or [], key=key),
-        "model_outputs": sorted(outputs.get("model_outputs") or [], key=key),
     }
+    if "outputs" in raw:  # MLflow 3's field: a 2.x server sends none, and then the snapshot has none
+        shaped["model_outputs"] = sorted(outputs.get("model_outputs") or [], key=key)
+    return shaped
