@@ -24,6 +24,7 @@ from snapshot.formats.parquet import to_table
 _FLUSH_ROWS = {"values": 1_000_000}
 _DEFAULT_FLUSH = 200_000
 # `snapshots` is committed last: a snapshot listed there always has its other rows.
+_KEY = ["model", "version", "captured_at"]
 _COMMIT_ORDER = [name for name in TABLES if name != "snapshots"] + ["snapshots"]
 
 
@@ -115,49 +116,60 @@ class DatasetWriter:
         self.buffers.clear()
 
 
-def _existing_keys(fs, root: str, partitions: set[str]) -> set[tuple]:
-    """(model, version, captured_at) of the snapshots already in these partitions."""
+class _Seen:
+    """Snapshot keys already written: loaded per partition from the `snapshots` table when first needed."""
+
+    def __init__(self, fs, root: str | None):
+        self.fs, self.root = fs, root
+        self.keys: set[tuple] = set()
+        self.loaded: set[str] = set()
+
+    def add(self, doc: dict) -> bool:
+        """True if the document is new (and now counted as written)."""
+        key = snapshot_key(doc)
+        partition = partition_of(key)
+        if self.root is not None and partition not in self.loaded:
+            self.loaded.add(partition)
+            self.keys |= _existing_keys(self.fs, self.root, partition)
+        item = (key["model"], key["version"], key["captured_at"])
+        if item in self.keys:
+            return False
+        self.keys.add(item)
+        return True
+
+
+def _existing_keys(fs, root: str, partition: str) -> set[tuple]:
+    """(model, version, captured_at) of the snapshots already in one partition."""
     import pyarrow.parquet as pq
 
+    folder = posixpath.join(dataset_root(root), "snapshots", f"{PARTITION}={partition}")
     keys: set[tuple] = set()
-    base = posixpath.join(dataset_root(root), "snapshots")
-    for partition in partitions:
-        for path in list_parts(fs, posixpath.join(base, f"{PARTITION}={partition}")):
-            with fs.open(path, "rb") as handle:
-                table = pq.read_table(handle, columns=["model", "version", "captured_at"])
-            keys.update(zip(*(table.column(c).to_pylist() for c in ("model", "version", "captured_at"))))
+    for path in list_parts(fs, folder):
+        with fs.open(path, "rb") as handle:
+            table = pq.read_table(handle, columns=_KEY)
+        keys.update(zip(*(table.column(c).to_pylist() for c in _KEY)))
     return keys
 
 
-def _key_tuple(doc: dict) -> tuple:
-    key = snapshot_key(doc)
-    return key["model"], key["version"], key["captured_at"]
-
-
-def _write(fs, root: str, docs: Iterable[dict], skip: set[tuple]) -> list[str]:
+def _write(fs, root: str, docs: Iterable[dict], seen: _Seen) -> list[str]:
     writer = DatasetWriter(fs, root)
     try:
         for doc in docs:
-            key = _key_tuple(doc)
-            if key in skip:
-                continue
-            skip.add(key)
-            writer.add(doc)
+            if seen.add(doc):
+                writer.add(doc)
     except BaseException:
         writer.abort()
         raise
     return writer.commit()
 
 
-def append_to_dataset(fs, root: str, docs: list[dict]) -> list[str]:
+def append_to_dataset(fs, root: str, docs: Iterable[dict]) -> list[str]:
     """Add these snapshot documents to the dataset of the store at `root`; returns the parts written.
 
     Snapshots the dataset already holds are skipped, so calling it again with the
-    same documents (a resumed capture) adds nothing.
+    same documents (a resumed capture) adds nothing. `docs` may be a generator.
     """
-    docs = list(docs)
-    partitions = {partition_of(snapshot_key(doc)) for doc in docs}
-    return _write(fs, root, docs, _existing_keys(fs, root, partitions))
+    return _write(fs, root, docs, _Seen(fs, root))
 
 
 def rebuild_dataset(fs, root: str, docs: Iterable[dict]) -> list[str]:
@@ -166,6 +178,6 @@ def rebuild_dataset(fs, root: str, docs: Iterable[dict]) -> list[str]:
     The new parts are published before the old ones are removed; a failure leaves the old dataset as it was.
     """
     old = list_parts(fs, dataset_root(root))
-    written = _write(fs, root, docs, set())
+    written = _write(fs, root, docs, _Seen(fs, None))
     remove_parts(fs, [p for p in old if p not in set(written)])
     return written
