@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 from rich.console import Group, RenderableType
 from rich.text import Text
@@ -17,7 +16,7 @@ from diff.render.as_markdown import code_cell, escape
 from diff.render.describe import new_text, note, old_text
 from snapshot.errors import BadReference
 from snapshot.formats.files import load_snapshot
-from snapshot.store.layout import list_entries, resolve_ref
+from snapshot.store.layout import list_entries, resolve_entry
 
 
 @dataclass(frozen=True)
@@ -36,13 +35,14 @@ class Timeline:
     steps: list[Step]
 
 
-def version_timeline(store: Path, ref: str, model: str | None = None) -> Timeline:
+def version_timeline(store, ref: str, model: str | None = None) -> Timeline:
     """Every snapshot of the version `ref` names (`NAME/5`, `v5`, `NAME@ALIAS`), each diffed with the one before."""
     if ref.startswith("models:/") or ref.endswith((".json", ".parquet")):
         raise BadReference(f"snap log takes a store reference like Churn/5 or v5, not {ref!r}; "
                            "its history comes from the store's snapshots of that version")
-    newest = resolve_ref(store, ref, model)
-    entries = [e for e in list_entries(store) if e.path.parent == newest.parent]
+    entries = list_entries(store)
+    newest = resolve_entry(entries, str(store), ref, model)
+    entries = [e for e in entries if (e.model, e.version) == (newest.model, newest.version)]
     steps, previous = [], None
     for entry in entries:
         doc = load_snapshot(entry.path)

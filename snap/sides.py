@@ -6,6 +6,7 @@ from pathlib import Path
 
 from snapshot.errors import BadOption, SnapError
 from snapshot.formats.files import load_snapshot
+from snapshot.store.backend import is_url
 from snapshot.store.layout import default_store, resolve_ref
 
 
@@ -22,6 +23,8 @@ def load_target(target: str, store: str | Path | None = None, model: str | None 
         return capture_one(target, tracking_uri=tracking_uri, registry_uri=registry_uri)
     if not target.strip():
         raise BadOption("the target is empty: name a snapshot file, a store reference (Churn/3) or a models:/ URI")
+    if is_url(target):  # s3://…/x.json, file:///…: a snapshot file, never a store reference
+        return load_snapshot(target)
     path = Path(target)
     if path.suffix.lower() in (".json", ".parquet") or _exists(path):
         return load_snapshot(path)

@@ -15,8 +15,8 @@ def capture(
     uris: list[str] = typer.Argument(None, metavar="URI...", help="models:/NAME/VERSION, models:/NAME@ALIAS, models:/NAME/latest, models:/NAME"),
     tracking_uri: str | None = TrackingUri,
     registry_uri: str | None = RegistryUri,
-    store: Path | None = StoreDir,
-    output: Path | None = typer.Option(None, "-o", "--output", help="write one snapshot to exactly this file (.json or .parquet)"),
+    store: str | None = StoreDir,
+    output: str | None = typer.Option(None, "-o", "--output", help="write one snapshot to exactly this file (.json or .parquet), a local path or an s3://, gs://, abfs:// URL"),
     fmt: str = typer.Option("both", "--format", help="json, parquet or both"),
     metric_history: bool = typer.Option(False, "--metric-history", help="also capture every metric's full history"),
     checksums: bool = typer.Option(False, "--checksums", help="add sha256 of model files up to --checksum-limit bytes"),
@@ -25,6 +25,8 @@ def capture(
     filter_string: str | None = typer.Option(None, "--filter", help="with --all: an MLflow search filter, e.g. \"name LIKE 'fraud%'\""),
     workers: int = typer.Option(8, "--workers", min=1, max=32, help="versions captured at once by whole-model and --all captures"),
     resume: bool = typer.Option(True, "--resume/--no-resume", help="finish an interrupted whole-model or --all capture"),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="print nothing but errors (on stderr): no progress, no summary"),
+    summary_json: Path | None = typer.Option(None, "--summary-json", metavar="FILE", help="write the run's summary as JSON to FILE, '-' for stdout instead of the text lines (schemas/capture-summary.schema.json)"),
 ) -> None:
     """Capture model versions from an MLflow registry into snapshots.
 
@@ -41,29 +43,47 @@ def capture(
     options = CaptureOptions(metric_history=metric_history, checksums=checksums, checksum_limit=checksum_limit)
     request = CaptureRequest(uris or (), all_models, filter_string, tracking_uri, registry_uri, store, output, fmt,
                              options, workers, resume)
-    from snapshot.capture.files import capture_to_files  # imports mlflow
-    from snapshot.sources.connection import fast_fail_databricks_probes
+    from snapshot.sources.connection import fast_fail_databricks_probes  # imports mlflow
 
     fast_fail_databricks_probes()
+    echo = typer.echo if not quiet and summary_json != Path("-") else None
     if request.is_batch:
-        _capture_batch(request)
+        _capture_batch(request, echo, summary_json)
         return
-    for line in capture_to_files(request):
-        typer.echo(line)
+    from snapshot import run_capture
+
+    _write_summary(run_capture(request, echo=echo), summary_json)
 
 
-def _capture_batch(request) -> None:
+def _write_summary(summary: dict, where: Path | None) -> None:
+    import json
+
+    from snapshot.formats.files import write_atomic
+
+    text = json.dumps(summary, indent=2, sort_keys=True) + "\n"
+    if where == Path("-"):
+        typer.echo(text, nl=False)
+    elif where is not None:
+        write_atomic(where, text.encode("utf-8"))
+
+
+def _capture_batch(request, echo, summary_json: Path | None) -> None:
+    from snapshot import summary_of
     from snapshot.capture.files import capture_batch
-    from snapshot.capture.progress import progress_for_terminal, render_summary
+    from snapshot.capture.progress import PlainProgress, progress_for_terminal, render_summary
     from snapshot.errors import EXIT_PARTIAL
 
-    progress = progress_for_terminal(typer.echo)
+    progress = progress_for_terminal(echo) if echo else PlainProgress(lambda _line: None)
     try:
         result = capture_batch(request, progress)
     finally:
         progress.close()
     for line in render_summary(result):
-        typer.echo(line)
+        if echo:
+            echo(line)
+        elif line.startswith("failed: "):  # quiet: the failures are the errors
+            typer.echo(line, err=True)
+    _write_summary(summary_of(result), summary_json)
     if result.interrupted:
         typer.echo(f"Interrupted: finished snapshots are kept. Run the same command again to resume "
                    f"(journal {result.journal}).", err=True)

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from snap.app import ModelName, RegistryUri, StoreDir, TrackingUri, app, emit, handles_errors
+from snap.commands.verify import AllowModified
 
 
 @app.command()
@@ -14,10 +15,11 @@ from snap.app import ModelName, RegistryUri, StoreDir, TrackingUri, app, emit, h
 def report(
     target: str = typer.Argument(..., help="snapshot file, store reference (Churn/3, v3) or models:/ URI"),
     output: Path | None = typer.Option(None, "-o", "--output", help="write the Markdown here instead of stdout"),
-    store: Path | None = StoreDir,
+    store: str | None = StoreDir,
     model: str | None = ModelName,
     tracking_uri: str | None = TrackingUri,
     registry_uri: str | None = RegistryUri,
+    allow_modified: bool = AllowModified,
 ) -> None:
     """Render a Markdown model report from a snapshot, offline.
 
@@ -25,8 +27,11 @@ def report(
     """
     from report.render import render_report
     from snap.sides import load_target
+    from snapshot.formats.integrity import allowing_modified
 
-    text = render_report(load_target(target, store, model, tracking_uri, registry_uri))
+    with allowing_modified(allow_modified):  # the report itself then says the snapshot was modified
+        doc = load_target(target, store, model, tracking_uri, registry_uri)
+    text = render_report(doc)
     emit(text, output)
 
 
@@ -36,7 +41,7 @@ def report(
 @handles_errors()
 def import_(
     files: list[Path] = typer.Argument(..., help="mlflow-reports report.json files"),
-    store: Path | None = StoreDir,
+    store: str | None = StoreDir,
     output: Path | None = typer.Option(None, "-o", "--output", help="write the one snapshot to this file"),
 ) -> None:
     """Convert mlflow-reports report.json archives into snap snapshots.

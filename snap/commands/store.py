@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import typer
 
 from snap.app import ModelName, StoreDir, app, emit, handles_errors
+from snap.commands.verify import AllowModified
 
 
 @app.command("list")
 @handles_errors()
 def list_(
-    store: Path | None = StoreDir,
+    store: str | None = StoreDir,
     fmt: str = typer.Option("table", "--format", help="table or json"),
 ) -> None:
     """List the snapshots in a store.
@@ -30,15 +29,41 @@ def list_(
 @handles_errors(error_code=2)
 def log(
     ref: str = typer.Argument(..., metavar="REF", help="store reference of one version: Churn/5, v5 or Churn@champion"),
-    store: Path | None = StoreDir,
+    store: str | None = StoreDir,
     model: str | None = ModelName,
     fmt: str = typer.Option("text", "--format", help="text, md or json"),
+    allow_modified: bool = AllowModified,
 ) -> None:
     """Show one version's history across its snapshots in the store, oldest first.
 
     Example: snap log Churn/5 --store snapshots
     """
     from diff.timeline import render_log, version_timeline
+    from snapshot.formats.inert import terminal_safe
+    from snapshot.formats.integrity import allowing_modified
     from snapshot.store.layout import default_store
 
-    emit(render_log(version_timeline(default_store(store), ref, model), fmt), None)
+    with allowing_modified(allow_modified) as modified:
+        timeline = version_timeline(default_store(store), ref, model)
+    for path in modified:  # the history's own output has no place for it: say it on stderr
+        typer.echo(f"Warning: {terminal_safe(path)} was modified after capture (content hash mismatch)", err=True)
+    emit(render_log(timeline, fmt), None)
+
+
+@app.command("reindex")
+@handles_errors()
+def reindex(
+    store: str | None = StoreDir,
+) -> None:
+    """Rebuild the store's index (and its Parquet dataset) from the snapshots themselves.
+
+    Picks up snapshots copied in by other tools (cp, aws s3 sync); damaged ones
+    and ones in the wrong folder are skipped with a warning.
+
+    Example: snap reindex --store s3://bucket/snapshots
+    """
+    from snapshot.store.layout import default_store
+    from snapshot.store.reindex import reindex as rebuild
+
+    done = rebuild(default_store(store))
+    typer.echo(f"indexed {done['snapshots']} snapshots (replaced {done['segments_replaced']} index segments)")

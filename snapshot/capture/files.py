@@ -11,22 +11,32 @@ from snapshot.formats.document import title
 from snapshot.formats.files import write_snapshot
 from snapshot.sources.connection import connect, http_settings
 from snapshot.sources.resolve import resolve_versions
-from snapshot.store.layout import default_store, write_to_store
+from snapshot.store.backend import filesystem, is_url, local_path, open_store
+from snapshot.store.layout import STORE_FORMATS, default_store, write_to_store
+from snapshot.store.writer import capture_run
 
 
 def capture_to_files(request: CaptureRequest) -> Iterator[str]:
     """Capture every version the request's URIs name; yield one line per snapshot written."""
     output = request.output
+    if output is not None and is_url(str(output)) and local_path(str(output)) is None:
+        filesystem(str(output))  # an unknown scheme or a missing package fails before anything is captured
+    store = None if output is not None else open_store(default_store(request.store))
     with http_settings():
         conn = connect(request.tracking_uri, request.registry_uri)
         targets = [(uri, name, version) for uri in request.uris for name, version in resolve_versions(conn, uri)]
         if output is not None and len(targets) != 1:
             raise BadOption(f"-o writes one snapshot, but the URIs name {len(targets)} versions; use --store instead")
-        store_dir = default_store(request.store)
-        for uri, name, version in targets:
+        if output is not None:
+            uri, name, version = targets[0]
             doc = capture_version(conn, name, version, uri, request.options)
-            paths = [write_snapshot(doc, output)] if output else write_to_store(doc, store_dir, request.fmt)
-            yield f"captured {title(doc)} -> {', '.join(str(p) for p in paths)}"
+            yield f"captured {title(doc)} -> {write_snapshot(doc, output)}"
+            return
+        with capture_run(store):
+            for uri, name, version in targets:
+                doc = capture_version(conn, name, version, uri, request.options)
+                paths = write_to_store(doc, store, request.fmt)
+                yield f"captured {title(doc)} -> {', '.join(str(p) for p in paths)}"
 
 
 def capture_batch(request: CaptureRequest, progress):
@@ -38,6 +48,7 @@ def capture_batch(request: CaptureRequest, progress):
 def _run_batch(request: CaptureRequest, progress):
     from snapshot.capture.batch import BatchCapture, plan_models
 
+    store = open_store(default_store(request.store))
     conn = connect(request.tracking_uri, request.registry_uri)
     targets = _batch_targets(conn, list(request.uris))
     options = request.options
@@ -45,11 +56,12 @@ def _run_batch(request: CaptureRequest, progress):
                  "registry_uri": conn.manifest_fields()["registry_uri"], "uris": sorted(request.uris),
                  "all": request.all_models, "filter": request.filter_string, "format": request.fmt,
                  "options": [options.metric_history, options.checksums, options.checksum_limit]}
-    batch = BatchCapture(conn, default_store(request.store), request.fmt, options, request.workers, progress,
-                         request.resume, selection)
+    store.formats = STORE_FORMATS[request.fmt]  # dedupe rewrites a twin the newest snapshot lacks
+    batch = BatchCapture(conn, store, request.fmt, options, request.workers, progress, request.resume, selection)
     models = list(plan_models(batch.prefetcher, targets, request.all_models, request.filter_string))
     progress.start(len(models))
-    return batch.run(models)
+    with capture_run(store):
+        return batch.run(models)
 
 
 def _batch_targets(conn, uris: list[str]) -> list[tuple[str, str, set | None]]:

@@ -10,24 +10,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
-from pathlib import Path
-
 from snapshot.capture.version import CaptureOptions
-from snapshot.store.layout import escape_name
+from snapshot.store.backend import open_store
+from snapshot.store.index import dedupe_key
+from snapshot.store.layout import entry_of
 
 MODEL_FILE_KEYS = ("mlmodel", "environment", "artifacts.model")
-_NOT_CONTENT = ("captured_at", "content_hash", "reused", "requested_uri")
-
-
-def dedupe_key(doc: dict) -> str:
-    """The hash of what was captured: the content hash's canonical JSON without how it was asked for or reused."""
-    manifest = {k: v for k, v in doc["manifest"].items() if k not in _NOT_CONTENT}
-    text = json.dumps({**doc, "manifest": manifest}, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def same_content(earlier: dict, doc: dict) -> bool:
     """Whether a new document (no reuse note yet) says what an earlier snapshot said."""
     em, dm = earlier["manifest"], doc["manifest"]
@@ -36,17 +24,30 @@ def same_content(earlier: dict, doc: dict) -> bool:
     return dedupe_key(earlier) == dedupe_key(doc)
 
 
-def newest_snapshot(store: Path, name: str, version: str) -> Path | None:
-    """The newest snapshot file of one version (JSON preferred), without scanning the store."""
-    # escape_name already keeps every name inside the store; snapshot_dir's resolve() check
-    # (a realpath per call) guards writes and is not needed to read.
-    folder = store / escape_name(name) / f"v{escape_name(str(version))}"
-    if not folder.is_dir():
+def newest_snapshot(store, name: str, version: str):
+    """The newest snapshot file of one version that loads, from the store's index (no folder is listed).
+
+    A snapshot missing a twin the store is written with (`store.formats`, set by the
+    batch) gets it back first. A damaged one is skipped with a warning and None is
+    returned, so the version is captured again (which repairs it) rather than failed.
+    """
+    from snapshot.errors import SnapError
+    from snapshot.formats.files import load_snapshot
+    from snapshot.store.index import warn
+    from snapshot.store.writer import index_of, repair_twins
+
+    store = open_store(store)
+    row = index_of(store).newest(name, version)
+    if row is None:
         return None
-    files = [f for f in folder.iterdir() if f.suffix in (".json", ".parquet") and not f.name.startswith(".")]
-    if not files:
+    try:
+        load_snapshot(entry_of(store, row).path)
+    except SnapError as exc:
+        warn(f"skipped a damaged snapshot of {name} v{version} (it is captured again): {exc}")
         return None
-    return max(files, key=lambda f: (f.stem, f.suffix == ".json"))
+    if getattr(store, "formats", None):
+        row = repair_twins(store, row, store.formats)
+    return entry_of(store, row).path
 
 
 def model_files_of(doc: dict, download_uri: str, options: CaptureOptions):

@@ -2,27 +2,31 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import tempfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from snapshot.errors import BadOption, SnapshotCorrupt, SnapshotNotFound, StoreNotWritable
 from snapshot.formats.document import check, dumps, parse_json
+from snapshot.formats.integrity import enforce
 
 FORMATS = ("json", "parquet")
 
 
-def format_of(path: Path) -> str:
-    suffix = path.suffix.lower().lstrip(".")
+def format_of(path: Path | str) -> str:
+    suffix = PurePosixPath(str(path)).suffix.lower().lstrip(".")
     if suffix in FORMATS:
         return suffix
     raise BadOption(f"cannot tell the format of {path}: name it .json or .parquet")
 
 
 def load_snapshot(path: str | Path) -> dict:
-    """Read a snapshot file (JSON or Parquet) into its JSON document."""
-    path = Path(path)
+    """Read a snapshot file (JSON or Parquet), local or at an object-storage URL, into its JSON document."""
+    if _remote(path):
+        return _load_remote(str(path))
+    path = _local(path)
     if path.is_dir():
         raise SnapshotNotFound(f"{path} is a directory, not a snapshot file; name a .json or .parquet file in it")
     if not path.is_file():
@@ -30,18 +34,18 @@ def load_snapshot(path: str | Path) -> dict:
     if path.suffix.lower() == ".parquet":
         from snapshot.formats.parquet import read_parquet
 
-        return check(read_parquet(path), str(path))
+        return enforce(check(read_parquet(path), str(path)), str(path))
     try:
         doc = parse_json(path.read_text(encoding="utf-8"), str(path))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise SnapshotCorrupt(f"{path} is not valid snapshot JSON ({exc}); "
                               "it may be truncated: capture it again") from None
-    return check(doc, str(path))
+    return enforce(check(doc, str(path)), str(path))
 
 
-def write_snapshot(doc: dict, path: str | Path) -> Path:
-    """Write one snapshot file, its format from the suffix."""
-    path = Path(path)
+def write_snapshot(doc: dict, path: str | Path) -> Path | str:
+    """Write one snapshot file, its format from the suffix (a local path or an object-storage URL)."""
+    path = path if _remote(path) else _local(path)
     if format_of(path) == "json":
         write_atomic(path, dumps(doc).encode("utf-8"))
     else:
@@ -51,8 +55,12 @@ def write_snapshot(doc: dict, path: str | Path) -> Path:
     return path
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, then rename: never a half file."""
+def write_atomic(path: Path | str, data: bytes) -> None:
+    """Write to a temporary file beside `path`, then rename: never a half file. A URL gets one PUT (atomic)."""
+    if _remote(path):
+        _write_remote(str(path), data)
+        return
+    path = _local(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".snap-", suffix=".tmp")
@@ -82,3 +90,57 @@ def _read_umask() -> int:
 
 
 _UMASK = _read_umask()
+
+
+def _remote(path) -> bool:
+    from snapshot.store.backend import is_url, local_path
+
+    return is_url(path) and local_path(path) is None
+
+
+def _local(path) -> Path:
+    from snapshot.store.backend import local_path
+
+    return local_path(path)
+
+
+def _load_remote(url: str) -> dict:
+    from snapshot.store.backend import filesystem, storage_errors
+
+    fs, key = filesystem(url)
+    try:
+        with storage_errors(url, writing=False):
+            if fs.isdir(key):
+                raise SnapshotNotFound(f"{url} is a folder, not a snapshot file; name a .json or .parquet file in it")
+            data = fs.cat_file(key)
+    except FileNotFoundError:
+        raise SnapshotNotFound(f"no snapshot file at {url}") from None
+    if url.lower().endswith(".parquet"):
+        from snapshot.formats.parquet import read_parquet
+
+        return enforce(check(read_parquet(_Named(data, url)), url), url)
+    try:
+        doc = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SnapshotCorrupt(f"{url} is not valid snapshot JSON ({exc}); "
+                              "it may be truncated: capture it again") from None
+    return enforce(check(doc, url), url)
+
+
+def _write_remote(url: str, data: bytes) -> None:
+    from snapshot.store.backend import filesystem, storage_errors
+
+    fs, key = filesystem(url)
+    with storage_errors(url, writing=True):
+        fs.pipe_file(key, data)
+
+
+class _Named(io.BytesIO):
+    """Bytes read from a URL, named by it in messages."""
+
+    def __init__(self, data: bytes, name: str):
+        super().__init__(data)
+        self._name = name
+
+    def __str__(self) -> str:
+        return self._name

@@ -6,31 +6,20 @@ import json
 from pathlib import Path
 
 from snapshot.errors import BadOption, SnapshotNotFound
-from snapshot.formats.files import load_snapshot
 from snapshot.formats.inert import terminal_safe
+from snapshot.store.backend import open_store
 from snapshot.store.layout import default_store, list_entries
 
 
 def list_store(store: str | Path | None) -> list[dict]:
-    root = default_store(store)
-    if root.exists() and not root.is_dir():
+    """One row per snapshot, read from the store's index: no snapshot is opened."""
+    root = open_store(default_store(store))
+    if root.local and root.root.exists() and not root.root.is_dir():
         raise BadOption(f"store {root} is a file, not a folder; pass --store with a snapshot folder")
-    if not root.exists():
+    if not root.is_store():
         raise SnapshotNotFound(f"no store at {root}; capture into it first, or pass --store / set SNAP_STORE")
-    rows = []
-    for entry in list_entries(root):
-        doc = load_snapshot(entry.path)
-        rm = doc.get("registered_model") or {}
-        mv = doc.get("model_version") or {}
-        aliased_here = sorted(a for a, v in (rm.get("aliases") or {}).items() if v == entry.version)
-        rows.append({
-            "model": entry.model,
-            "version": entry.version,
-            "aliases": mv.get("aliases") or aliased_here,
-            "captured_at": doc["manifest"].get("captured_at"),
-            "path": str(entry.path),
-        })
-    return rows
+    return [{"model": e.model, "version": e.version, "aliases": list(e.aliases), "captured_at": e.captured_at,
+             "content_hash": e.content_hash, "path": str(e.path)} for e in list_entries(root)]
 
 
 def render_listing(rows: list[dict], fmt: str) -> str:

@@ -1,0 +1,296 @@
+"""Where a store lives: a local folder, or a folder on object storage at an fsspec URL.
+
+    snapshots/  ./rel/path  /abs/path  file:///abs/path      a local folder (LocalStore)
+    s3://bucket/prefix  gs://…  gcs://…  abfs://…  az://…     object storage (ObjectStore, through fsspec)
+
+Every store answers the same few questions with paths relative to its root
+(posix, `Churn/v3/20261126T213000.123456Z.json`): read, write whole, create only
+if absent, list a folder, walk the snapshots, remove. Callers never know which
+kind they have.
+
+Credentials come from each cloud's own chain (environment, profile, instance
+role), read by the filesystem package; snap never reads, stores or prints them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from snapshot.errors import CredentialsRefused, SnapError, StoreNotWritable
+
+SCHEMES = {  # scheme -> (fsspec protocol, package, pip extra)
+    "s3": ("s3", "s3fs", "s3"), "s3a": ("s3", "s3fs", "s3"),
+    "gs": ("gs", "gcsfs", "gcs"), "gcs": ("gs", "gcsfs", "gcs"),
+    "abfs": ("abfs", "adlfs", "azure"), "abfss": ("abfs", "adlfs", "azure"), "az": ("az", "adlfs", "azure"),
+}
+_URL = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<rest>.*)$")
+
+
+class StoreUrlUnsupported(SnapError):
+    """A store or output URL whose scheme snap cannot write to (exit 2)."""
+
+
+@dataclass(frozen=True)
+class Item:
+    """One name in a store folder."""
+
+    name: str
+    is_dir: bool
+    mtime: float | None = None
+
+
+def is_url(target: str | os.PathLike) -> bool:
+    """Whether `target` is a URL (`scheme://…`) rather than a local path."""
+    return isinstance(target, str) and _URL.match(target) is not None
+
+
+def local_path(target: str | os.PathLike) -> Path | None:
+    """The local path `target` names (a plain path or file://), or None for object storage."""
+    if not isinstance(target, str):
+        return Path(target)
+    m = _URL.match(target)
+    if m is None:
+        return Path(target)
+    if m.group("scheme").lower() == "file":
+        return Path(m.group("rest") or "/")
+    return None
+
+
+def filesystem(url: str):
+    """(fsspec filesystem, path without scheme) of an object-storage URL; one clear error if it cannot be had."""
+    scheme = _URL.match(url).group("scheme").lower()
+    if scheme not in SCHEMES:
+        known = ", ".join(f"{s}://" for s in ("s3", "gs", "abfs", "az", "file"))
+        raise StoreUrlUnsupported(f"{url!r}: snap cannot store snapshots at {scheme}:// URLs; "
+                                  f"use a local folder or one of {known}")
+    protocol, package, extra = SCHEMES[scheme]
+    try:
+        import fsspec
+
+        fs = fsspec.filesystem(protocol)
+    except ImportError:
+        raise StoreUrlUnsupported(f"{scheme}:// stores need the {package} package, which is not installed; "
+                                  f"pip install 'snap-mlflow[{extra}]'") from None
+    except (ValueError, TypeError, OSError) as exc:  # a cloud package that cannot start (bad config)
+        raise StoreUrlUnsupported(f"cannot open {scheme}:// storage ({type(exc).__name__}: {exc}); "
+                                  "check the cloud's configuration") from None
+    return fs, fs._strip_protocol(url).rstrip("/")
+
+
+@contextlib.contextmanager
+def storage_errors(url: str, writing: bool):
+    """Object-storage failures as one SnapError naming the URL and the fix (FileNotFoundError passes on reads)."""
+    try:
+        yield
+    except FileNotFoundError as exc:
+        if not writing:
+            raise
+        raise StoreNotWritable(f"cannot write to {url}: {_reason(exc)}; check that the bucket or container "
+                               "exists, or pass another --store") from None
+    except PermissionError as exc:
+        raise CredentialsRefused(f"the object store refused access to {url} ({_reason(exc)}); check the "
+                                 "cloud credentials (environment, profile or role) and the bucket policy") from None
+    except OSError as exc:
+        verb = "write to" if writing else "read"
+        cls = StoreNotWritable if writing else SnapError
+        raise cls(f"cannot {verb} {url}: {_reason(exc)}") from None
+    except Exception as exc:  # botocore/azure raise their own types (NoCredentialsError); others re-raised
+        if type(exc).__name__ in ("NoCredentialsError", "PartialCredentialsError", "ClientAuthenticationError",
+                                  "DefaultCredentialsError", "RefreshError"):
+            raise CredentialsRefused(f"no usable cloud credentials for {url} ({type(exc).__name__}); set them "
+                                     "the cloud's usual way (environment, profile or role)") from None
+        raise
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc.args[-1] if exc.args else exc) or type(exc).__name__
+    return text.splitlines()[0][:300]
+
+
+class Store:
+    """A store's root and the operations snap needs, on paths relative to it."""
+
+    local = False
+    url = ""
+
+    def file(self, rel: str):
+        """What a user is shown for a file, and what load_snapshot reads: a Path, or a URL."""
+        raise NotImplementedError
+
+    def read(self, rel: str) -> bytes:
+        raise NotImplementedError
+
+    def write(self, rel: str, data: bytes) -> None:
+        """Whole or nothing: a reader sees the old object, or the new one."""
+        raise NotImplementedError
+
+    def create(self, rel: str, data: bytes) -> bool:
+        """Write only if nothing is there yet; False when something is (another writer won)."""
+        raise NotImplementedError
+
+    def exists(self, rel: str) -> bool:
+        raise NotImplementedError
+
+    def listdir(self, rel: str) -> list[Item]:
+        """The names in a folder ([] when there is no such folder)."""
+        raise NotImplementedError
+
+    def find(self, rel: str = "") -> list[str]:
+        """Every file under a folder, as paths relative to the root."""
+        raise NotImplementedError
+
+    def remove(self, rels: list[str]) -> None:
+        raise NotImplementedError
+
+    def is_store(self) -> bool:
+        """Whether the root exists as a folder (an object store's prefix always may)."""
+        raise NotImplementedError
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class LocalStore(Store):
+    local = True
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.url = str(self.root)
+
+    def __fspath__(self) -> str:  # Path(store) gives the folder, as callers that predate Store expect
+        return str(self.root)
+
+    def file(self, rel: str) -> Path:
+        return self.root / rel
+
+    def read(self, rel: str) -> bytes:
+        return (self.root / rel).read_bytes()
+
+    def write(self, rel: str, data: bytes) -> None:
+        from snapshot.formats.files import write_atomic
+
+        write_atomic(self.root / rel, data)
+
+    def create(self, rel: str, data: bytes) -> bool:
+        path = self.root / rel
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            return False
+        except OSError as exc:
+            raise StoreNotWritable(f"cannot write to {path.parent}: {exc.strerror}; choose another location") from None
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        return True
+
+    def exists(self, rel: str) -> bool:
+        return os.path.exists(self.root / rel)
+
+    def listdir(self, rel: str) -> list[Item]:
+        try:
+            with os.scandir(self.root / rel) as it:
+                return [Item(e.name, e.is_dir(), None if e.is_dir() else e.stat().st_mtime) for e in it]
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+
+    def find(self, rel: str = "") -> list[str]:
+        base = self.root / rel
+        out = []
+        for folder, dirs, names in os.walk(base):
+            dirs.sort()
+            prefix = os.path.relpath(folder, self.root).replace(os.sep, "/")
+            out += [n if prefix == "." else f"{prefix}/{n}" for n in sorted(names)]
+        return out
+
+    def remove(self, rels: list[str]) -> None:
+        for rel in rels:
+            (self.root / rel).unlink(missing_ok=True)
+
+    def is_store(self) -> bool:
+        return self.root.is_dir()
+
+
+class ObjectStore(Store):
+    """A folder on S3, GCS or Azure through fsspec. A PUT is atomic: no reader sees half an object."""
+
+    def __init__(self, url: str):
+        self.fs, self.root = filesystem(url)
+        self.scheme = _URL.match(url).group("scheme").lower()
+        self.url = f"{self.scheme}://{self.root}"
+
+    def _key(self, rel: str) -> str:
+        return f"{self.root}/{rel}" if rel else self.root
+
+    def file(self, rel: str) -> str:
+        return f"{self.url}/{rel}"
+
+    def read(self, rel: str) -> bytes:
+        with storage_errors(self.file(rel), writing=False):
+            return self.fs.cat_file(self._key(rel))
+
+    def write(self, rel: str, data: bytes) -> None:
+        with storage_errors(self.file(rel), writing=True):
+            self.fs.pipe_file(self._key(rel), data)
+
+    def create(self, rel: str, data: bytes) -> bool:
+        with storage_errors(self.file(rel), writing=True):
+            try:
+                self.fs.pipe_file(self._key(rel), data, mode="create")  # S3: PUT with If-None-Match: *
+            except FileExistsError:
+                return False
+            except (TypeError, NotImplementedError, ValueError):  # a filesystem without exclusive create
+                if self.fs.exists(self._key(rel)):
+                    return False
+                self.fs.pipe_file(self._key(rel), data)
+        return True
+
+    def exists(self, rel: str) -> bool:
+        with storage_errors(self.file(rel), writing=False):
+            return self.fs.exists(self._key(rel))
+
+    def listdir(self, rel: str) -> list[Item]:
+        with storage_errors(self.file(rel), writing=False):
+            try:
+                found = self.fs.ls(self._key(rel), detail=True, refresh=True)
+            except FileNotFoundError:
+                return []
+        return [Item(f["name"].rstrip("/").rsplit("/", 1)[-1], f["type"] == "directory", _mtime(f)) for f in found]
+
+    def find(self, rel: str = "") -> list[str]:
+        with storage_errors(self.file(rel), writing=False):
+            try:
+                keys = self.fs.find(self._key(rel))
+            except FileNotFoundError:
+                return []
+        strip = len(self.root) + 1
+        return sorted(k[strip:] for k in keys if k.startswith(self.root + "/"))
+
+    def remove(self, rels: list[str]) -> None:
+        if rels:
+            with storage_errors(self.url, writing=True):
+                self.fs.rm([self._key(r) for r in rels])
+
+    def is_store(self) -> bool:
+        with storage_errors(self.url, writing=False):
+            try:
+                return bool(self.fs.ls(self.root, refresh=True))
+            except FileNotFoundError:
+                return False
+
+
+def _mtime(info: dict) -> float | None:
+    stamp = info.get("LastModified") or info.get("mtime") or info.get("last_modified")
+    return stamp.timestamp() if hasattr(stamp, "timestamp") else None
+
+
+def open_store(target) -> Store:
+    """The store at `target`: a Store, a local path, file://, or an object-storage URL."""
+    if isinstance(target, Store):
+        return target
+    path = local_path(target)
+    return LocalStore(path) if path is not None else ObjectStore(target)

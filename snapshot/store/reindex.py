@@ -1,0 +1,36 @@
+"""`snap reindex`: the index (and the dataset, through after_write) rebuilt from the snapshots themselves."""
+
+from __future__ import annotations
+
+import time
+
+from snapshot.errors import SnapshotNotFound
+from snapshot.store import index as idx
+from snapshot.store.backend import open_store
+from snapshot.store.hooks import after_write
+from snapshot.store.scan import scan_rows
+
+CLAIM_KEEP_SECONDS = 3600.0  # a claim only matters while writers that could race on it are running
+
+
+def reindex(store) -> dict:
+    """Rebuild the index from every snapshot in the store; {"snapshots", "segments_replaced", "claims_removed"}."""
+    store = open_store(store)
+    if not store.is_store():
+        raise SnapshotNotFound(f"no store at {store}; capture into it first, or pass --store / set SNAP_STORE")
+    # Segments listed before the scan were written after their snapshots: the scan sees those, so they may go.
+    before = [f"{idx.SEGMENTS}/{n}" for n in idx.segment_names(store)]
+    rebuilt, docs = idx.Index(segments=before), []
+    for row in scan_rows(store, docs):
+        rebuilt.add(row)
+    idx.compact(store, rebuilt)
+    after_write(store, docs)
+    return {"snapshots": len(rebuilt.rows), "segments_replaced": len(before), "claims_removed": _old_claims(store)}
+
+
+def _old_claims(store) -> int:
+    now = time.time()
+    old = [f"{idx.CLAIMS}/{i.name}" for i in store.listdir(idx.CLAIMS)
+           if not i.is_dir and i.mtime is not None and now - i.mtime > CLAIM_KEEP_SECONDS]
+    store.remove(old)
+    return len(old)

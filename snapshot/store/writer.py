@@ -1,0 +1,204 @@
+"""Writing snapshots into a store: whole or absent, indexed, deduplicated across concurrent writers.
+
+Order of one write: claim, snapshot files (JSON, then Parquet), index row. So a
+reader never meets a row whose snapshot is missing, and a run killed in between
+leaves a claim that says what it was writing.
+
+Claims make dedupe hold with several writers and no lock. A new snapshot of a
+version is claimed under a key made of the model, the version, the newest
+snapshot the writer knew of (its stem, or none) and the content (dedupe_key: the
+document without capture time and how it was asked for). The claim is created
+only if absent (O_EXCL on disk, a conditional PUT `If-None-Match: *` on S3), so
+of two writers that saw the same predecessor and captured the same content, one
+writes and the other finds the claim and its snapshot and writes nothing. The
+predecessor is part of the key so that content that changes back (A, B, A) still
+gets a new snapshot. A claim whose snapshot is half there (a run killed between
+the twins) is completed from the half that is: the missing twin is written from
+it and the row added. A claim with no snapshot at all, older than STALE_SECONDS
+(or still empty after WAIT_SECONDS), was left by a writer that died: it is taken over.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import threading
+import time
+
+from snapshot.errors import SnapError
+from snapshot.store import index as idx
+from snapshot.store.backend import Store, open_store
+from snapshot.store.layout import STORE_FORMATS, file_stem, snapshot_dir, version_folder
+
+WAIT_SECONDS = 10.0
+STALE_SECONDS = 60.0
+TEMP_STALE_SECONDS = 120.0  # an orphan `.snap-*.tmp` older than this was left by a killed writer
+AFTER_WRITE_CHUNK = 1000  # documents handed to after_write at once, so a registry-wide run stays flat in memory
+_LOCK = threading.RLock()
+
+
+def index_of(store: Store) -> idx.Index:
+    """The store's index, loaded once per Store object; a rebuilt one is written back before anything is added."""
+    with _LOCK:
+        index = getattr(store, "_index", None)
+        if index is None:
+            index = idx.load_index(store)
+            if index.rebuilt and (index.rows or index.segments):
+                idx.compact(store, index)
+            store._index = index
+        return index
+
+
+def write_snapshot_to_store(doc: dict, store, fmt: str = "both") -> list:
+    store = open_store(store)
+    m = doc["manifest"]
+    name, version = m["model_name"], str(m["model_version"])
+    folder = version_folder(name, version)
+    if store.local:
+        snapshot_dir(store.root, name, version)  # refuses a path outside the store
+    exts = STORE_FORMATS[fmt]
+    index = index_of(store)
+    target = f"{folder}/{file_stem(m['captured_at'])}"
+    chosen = _claim(store, _claim_key(index, doc), target)
+    if chosen != target:
+        return _complete(store, chosen, exts)
+    _clean_temp(store, folder)
+    for ext in exts:
+        store.write(f"{target}.{ext}", _file_bytes(doc, ext))
+    _record(store, idx.row_of(doc, target, list(exts)), doc)
+    return [store.file(f"{target}.{ext}") for ext in exts]
+
+
+def _claim_key(index: idx.Index, doc: dict) -> str:
+    m = doc["manifest"]
+    before = index.newest(m["model_name"], str(m["model_version"]))
+    parts = [m["model_name"], str(m["model_version"]), before["stem"] if before else "", idx.dedupe_key(doc)]
+    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:40]
+
+
+def _claim(store: Store, key: str, target: str) -> str:
+    """The snapshot path to write or complete: `target`, or the one another writer claimed for this content."""
+    rel = f"{idx.CLAIMS}/{key}.json"
+    body = json.dumps({"path": target, "created": time.time()}).encode("utf-8")
+    if store.create(rel, body):
+        return target
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        try:
+            claim = json.loads(store.read(rel))
+            other, created = str(claim["path"]), float(claim["created"])
+        except (FileNotFoundError, ValueError, KeyError, TypeError):
+            other, created = None, 0.0
+        if other and any(store.exists(f"{other}.{e}") for e in ("json", "parquet")):
+            return other
+        if time.time() - created > STALE_SECONDS or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    store.write(rel, body)  # its writer died before writing anything: take the claim over
+    return target
+
+
+def _complete(store: Store, path: str, exts: tuple[str, ...]) -> list:
+    """Another writer's snapshot of the same content: add a missing twin and its row, write nothing else."""
+    from snapshot.formats.files import load_snapshot
+
+    have = [e for e in ("json", "parquet") if store.exists(f"{path}.{e}")]
+    doc = load_snapshot(store.file(f"{path}.{have[0]}"))
+    missing = [e for e in exts if e not in have]
+    for ext in missing:
+        store.write(f"{path}.{ext}", _file_bytes(doc, ext))
+    formats = sorted(set(have) | set(missing))
+    known = index_of(store).rows.get(path)
+    if known is None or sorted(known.get("formats") or []) != formats:
+        _record(store, idx.row_of(doc, path, formats), doc)
+    return [store.file(f"{path}.{ext}") for ext in exts]
+
+
+def repair_twins(store: Store, row: dict, exts: tuple[str, ...]) -> dict:
+    """Write the twins a snapshot lacks (a run killed between them, a full disk) from the one that is there."""
+    missing = [e for e in exts if e not in (row.get("formats") or [])]
+    if not missing:
+        return row
+    _complete(store, row["path"], tuple(sorted(set(exts) | set(row.get("formats") or []))))
+    return index_of(store).rows.get(row["path"], row)
+
+
+def _file_bytes(doc: dict, ext: str) -> bytes:
+    if ext == "json":
+        from snapshot.formats.document import dumps
+
+        return dumps(doc).encode("utf-8")
+    from snapshot.formats.parquet import parquet_bytes
+
+    return parquet_bytes(doc)
+
+
+def _clean_temp(store: Store, folder: str) -> None:
+    """Remove temporary files a killed writer left in this folder (a local store only: a PUT leaves none)."""
+    if not store.local:
+        return
+    now = time.time()
+    stale = [f"{folder}/{i.name}" for i in store.listdir(folder)
+             if i.name.startswith(".snap-") and i.name.endswith(".tmp") and now - (i.mtime or now) > TEMP_STALE_SECONDS]
+    with contextlib.suppress(OSError):
+        store.remove(stale)
+
+
+class _Run:
+    def __init__(self):
+        self.rows: list[dict] = []
+        self.segments: list[str] = []
+        self.docs: list[dict] = []
+
+
+def _record(store: Store, row: dict, doc: dict) -> None:
+    """The row, as its own segment at once (nothing is lost to a kill), and the document for after_write."""
+    segment = idx.append(store, [row])
+    with _LOCK:
+        index_of(store).add(row)
+        run = getattr(store, "_run", None)
+        if run is None:
+            docs = [doc]
+        else:
+            run.rows.append(row)
+            run.segments.append(segment)
+            run.docs.append(doc)
+            docs = run.docs if len(run.docs) >= AFTER_WRITE_CHUNK else []
+            if docs:
+                run.docs = []
+    if docs:
+        from snapshot.store.hooks import after_write
+
+        after_write(store, docs)
+
+
+@contextlib.contextmanager
+def capture_run(store):
+    """Group the writes of one capture run: at the end, its rows become one segment and after_write has every doc."""
+    store = open_store(store)
+    run = _Run()
+    store._run = run
+    try:
+        yield store
+    finally:
+        store._run = None
+        try:
+            _finish_run(store, run)
+        except SnapError as exc:  # the snapshots and their own rows are written: only the tidying failed
+            idx.warn(f"could not tidy the store's index ({exc}); snap reindex will")
+
+
+def _finish_run(store: Store, run: _Run) -> None:
+    if run.docs:
+        from snapshot.store.hooks import after_write
+
+        after_write(store, run.docs)
+    if len(run.segments) > 1:
+        idx.append(store, run.rows)
+        store.remove(run.segments)
+    if len(idx.segment_names(store)) > COMPACT_ABOVE:
+        idx.compact(store, idx.read_segments(store))
+
+
+COMPACT_ABOVE = 64  # segments left by many runs (or killed ones) are merged by the next run that ends
