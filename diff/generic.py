@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from diff.changes import ADDED, CHANGED, REMOVED, Change
+from diff.embedded_json import embedded_json_note
 
 _MISSING = object()
 
@@ -36,7 +37,8 @@ def _walk(old: Any, new: Any, path: str, skip: Callable[[str], bool], out: list[
     elif new is _MISSING or new is None:
         out.append(Change("other", path, REMOVED, old, None))
     elif old != new or type(old) is not type(new) and isinstance(old, bool) | isinstance(new, bool):
-        out.append(Change("other", path, CHANGED, old, new, detail=_list_detail(old, new)))
+        detail = _list_detail(old, new) or embedded_json_note(old, new)
+        out.append(Change("other", path, CHANGED, old, new, detail=detail))
 
 
 def _objectish(value: Any) -> bool:

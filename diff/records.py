@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from diff.changes import ADDED, CHANGED, REMOVED, Change, DiffOptions
+from diff.embedded_json import embedded_json_note
 from diff.keyed import as_map, get, numeric_delta
 
 ARTIFACT_LISTINGS = ("artifacts.model", "artifacts.run")
@@ -57,7 +58,8 @@ def compare_datasets(left: dict, right: dict, options: DiffOptions) -> list[Chan
         elif key not in new:
             out.append(Change("datasets", path, REMOVED, old[key].get("digest"), None))
         else:
-            out += [Change("datasets", f"{path}.{f}", CHANGED, old[key].get(f), new[key].get(f))
+            out += [Change("datasets", f"{path}.{f}", CHANGED, old[key].get(f), new[key].get(f),
+                           detail=embedded_json_note(old[key].get(f), new[key].get(f)))
                     for f in _DATASET_FIELDS if old[key].get(f) != new[key].get(f)]
     return out
 
