@@ -65,12 +65,11 @@ def capture_naive(tracking_uri: str, name: str, out_dir: Path) -> int:
 
 
 if __name__ == "__main__":
-    from snapshot.sources import http_count
+    from snapshot.sources.http_count import counting
 
-    http_count.install()
     uri, model, out = sys.argv[1], sys.argv[2], Path(sys.argv[3])
     out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    versions = capture_naive(uri, model, out)
-    print(json.dumps({"versions": versions, "seconds": time.perf_counter() - start,
-                      "requests": http_count.requests_made()}))
+    with counting() as sent:
+        versions = capture_naive(uri, model, out)
+    print(json.dumps({"versions": versions, "seconds": time.perf_counter() - start, "requests": sent.requests}))

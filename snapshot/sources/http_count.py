@@ -57,14 +57,3 @@ def counting() -> Iterator[RequestCount]:
             _active[0] -= 1
             if _active[0] == 0:
                 requests.adapters.HTTPAdapter.send = _original[0]
-
-
-def install() -> None:
-    """Count for the rest of the process (bench/naive.py, a process of its own)."""
-    counting().__enter__()
-
-
-def requests_made() -> int:
-    """Requests counted so far."""
-    with _lock:
-        return _count[0]
