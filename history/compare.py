@@ -89,25 +89,27 @@ def compare_stores(left: str, right: str, models: list[str] | None = None) -> Co
     result = Comparison(left_label, right_label)
     best_left = _best(scores, 0)
     best_right = _best(scores, 1)
-    for key in sorted(left_docs, key=_order):
-        top = best_left.get(key)
-        if not top:
-            result.left_only.append(_version(key, left_docs[key]))
-        elif len(top) == 1 and best_right.get(top[0]) == [key]:
-            result.pairs.append(_pair(key, top[0], left_docs, right_docs, scores[(key, top[0])]))
-        else:
-            result.ambiguous.append(Ambiguous("left", _version(key, left_docs[key]),
-                                              tuple(_version(k, right_docs[k]) for k in sorted(top, key=_order))))
-    paired = {p.right for p in result.pairs}
-    for key in sorted(right_docs, key=_order):
-        top = best_right.get(key)
-        version = _version(key, right_docs[key])
-        if not top:
-            result.right_only.append(version)
-        elif version not in paired:
-            result.ambiguous.append(Ambiguous("right", version,
-                                              tuple(_version(k, left_docs[k]) for k in sorted(top, key=_order))))
+    mutual = {lkey: top[0] for lkey, top in best_left.items() if len(top) == 1 and best_right.get(top[0]) == [lkey]}
+    for lkey, rkey in sorted(mutual.items(), key=lambda kv: _order(kv[0])):
+        result.pairs.append(_pair(lkey, rkey, left_docs, right_docs, scores[(lkey, rkey)]))
+    _unpaired(result, "left", (left_docs, right_docs), best_left, set(mutual))
+    _unpaired(result, "right", (right_docs, left_docs), best_right, set(mutual.values()))
     return result
+
+
+def _unpaired(result: Comparison, side: str, docs: tuple[dict, dict], best: dict, paired: set) -> None:
+    """A version with no candidate left (none at all, or each already matched better) is on one side only."""
+    own, other = docs
+    taken = {p.right if side == "left" else p.left for p in result.pairs}
+    for key in sorted(own, key=_order):
+        if key in paired:
+            continue
+        open_ = [k for k in best.get(key, []) if _version(k, other[k]) not in taken]
+        if not open_:
+            (result.left_only if side == "left" else result.right_only).append(_version(key, own[key]))
+        else:
+            candidates = tuple(_version(k, other[k]) for k in open_)
+            result.ambiguous.append(Ambiguous(side, _version(key, own[key]), candidates))
 
 
 def _side(target: str, models: list[str] | None) -> tuple[str, dict]:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from snapshot.errors import SnapshotNotFound
 from snapshot.formats.files import load_snapshot
+from snapshot.store.backend import open_store
 from snapshot.store.layout import default_store, list_entries
 
 
@@ -23,17 +24,17 @@ class Snap:
     model: str
     version: str
     stem: str  # the capture time as in the file name; string order is time order
-    path: Path
+    path: Path | str  # a URL on object storage
 
 
 class StoreView:
     """A store's snapshots grouped by model and version, oldest first, with a cache of opened documents."""
 
-    def __init__(self, store: str | Path | None, must_exist: bool = True):
-        self.root = default_store(store)
-        if must_exist and not Path(self.root).is_dir():
+    def __init__(self, store, must_exist: bool = True):
+        self.root = open_store(default_store(store))  # a local folder, or any fsspec URL (#10)
+        if must_exist and not self.root.is_store():
             raise SnapshotNotFound(f"store {self.root} does not exist; pass --store DIR or set SNAP_STORE")
-        entries = list_entries(Path(self.root))
+        entries = list_entries(self.root)  # the store's index: metadata only, no snapshot opened
         self.snaps = [Snap(e.model, e.version, e.stem, e.path) for e in entries]
         self.by_version: dict[tuple[str, str], list[Snap]] = defaultdict(list)
         self.by_model: dict[str, list[Snap]] = defaultdict(list)
@@ -44,7 +45,7 @@ class StoreView:
             own.sort(key=lambda s: s.stem)
         for own in self.by_version.values():
             own.sort(key=lambda s: s.stem)
-        self._docs: dict[Path, dict] = {}
+        self._docs: dict[Path | str, dict] = {}
 
     def load(self, snap: Snap) -> dict:
         if snap.path not in self._docs:
@@ -52,7 +53,7 @@ class StoreView:
         return self._docs[snap.path]
 
     @staticmethod
-    def load_path(path: Path) -> dict:
+    def load_path(path: Path | str) -> dict:
         return load_snapshot(path)
 
     def stems(self) -> list[str]:
