@@ -12,7 +12,8 @@ import typer
 
 from snapshot.errors import SnapError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+# add_completion: typer's --install-completion / --show-completion for bash, zsh, fish and PowerShell.
+app = typer.Typer(add_completion=True, no_args_is_help=True, rich_markup_mode=None,
                   help="Offline snapshots, reports and diffs of MLflow model versions.")
 
 TrackingUri = typer.Option(None, "--tracking-uri", help="MLflow tracking URI [default: $MLFLOW_TRACKING_URI, else MLflow's default]")
@@ -71,8 +72,18 @@ def handles_errors(error_code: int | None = None):
     return wrap
 
 
+def _print_version(asked: bool) -> None:
+    if asked:
+        from snapshot import __version__
+
+        typer.echo(f"snap {__version__}")
+        raise typer.Exit(0)
+
+
 @app.callback()
-def _main(ctx: typer.Context, debug: bool = typer.Option(False, "--debug", help="show tracebacks")) -> None:
+def _main(ctx: typer.Context, debug: bool = typer.Option(False, "--debug", help="show tracebacks"),
+          version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version,
+                                       help="print snap's version and exit")) -> None:
     _debug.set(debug or bool((ctx.obj or {}).get("debug")))
 
 
@@ -88,4 +99,6 @@ def emit(rendered, output: Path | None) -> None:
     else:
         from rich.console import Console
 
-        Console().print(rendered)
+        # Width from the terminal, else $COLUMNS, else 80. Lines are never cropped or re-wrapped here:
+        # renderers fold their own cells, and an identifier longer than the width stays whole.
+        Console().print(rendered, crop=False, no_wrap=True, overflow="ignore")

@@ -38,5 +38,5 @@ def plain_text(renderable: RenderableType | str, width: int = 120) -> str:
     if isinstance(renderable, str):
         return renderable
     console = Console(file=io.StringIO(), width=width, color_system=None, force_terminal=False)
-    console.print(renderable)
+    console.print(renderable, crop=False, no_wrap=True, overflow="ignore")  # identifiers stay whole
     return console.file.getvalue()

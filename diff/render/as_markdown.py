@@ -9,8 +9,13 @@ from snapshot.formats.inert import escape_controls
 FOLD_OVER = 10  # sections with more rows than this are folded in <details>
 
 
-def render_markdown(result: DiffResult) -> str:
-    """A heading, a summary table, then one table per changed section."""
+def render_markdown(result: DiffResult, max_chars: int | None = None) -> str:
+    """A heading, a summary table, then one table per changed section.
+
+    Within `max_chars` (diff/render/budget.py) when given; mentions and issue references are made inert.
+    """
+    from diff.render.budget import fit_markdown
+
     lines = [f"## {escape(title(result.left, result.right))}", "", f"{escape(counts(result))}", ""]
     if result.changes:
         lines += ["| section | changes | breaking |", "|---|---:|---:|"]
@@ -18,9 +23,8 @@ def render_markdown(result: DiffResult) -> str:
             own = [c for c in result.changes if c.section == section]
             lines.append(f"| {section} | {len(own)} | {sum(c.breaking for c in own)} |")
         lines.append("")
-    for section in result.sections:
-        lines += _section(section, [c for c in result.changes if c.section == section])
-    return "\n".join(lines).rstrip("\n") + "\n"
+    sections = [(s, [c for c in result.changes if c.section == s]) for s in result.sections]
+    return fit_markdown(lines, sections, max_chars or 0, _row, _section)
 
 
 def _section(section: str, changes: list[Change]) -> list[str]:

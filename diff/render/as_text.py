@@ -25,6 +25,7 @@ _GAP = "   "
 _VALUE_WIDTH = 28  # old, new and note fold at this width
 _PATH_MIN = 32  # the path column folds only below this width, when the terminal is narrow
 _VALUE_MIN = 10
+_WORD_MAX = 100  # a value word longer than this is data (a blob), not an identifier: it may fold
 
 
 def render_text(result: DiffResult) -> RenderableType:
@@ -75,7 +76,14 @@ def _widths(rows: list[list[str]], max_width: int) -> list[int]:
             widths[i] = shrunk
     if spare < 0:  # still too wide: the path goes below its usual minimum too
         widths[0] = max(_VALUE_MIN, widths[0] + spare)
-    return widths
+    # An identifier (a path, a run id, a URI) is never split: it widens its column instead,
+    # past the terminal if it must (the terminal wraps it; a pipe gets it whole).
+    words = [max([0] + [_longest_word(r[i]) for r in rows]) for i in range(len(_HEADERS))]
+    return [max(w, word if i == 0 else min(word, _WORD_MAX)) for i, (w, word) in enumerate(zip(widths, words))]
+
+
+def _longest_word(text: str) -> int:
+    return max((cell_len(word) for word in text.split()), default=0)
 
 
 def _longest_line(text: str) -> int:
