@@ -51,6 +51,7 @@ class DiffResult:
     right: Side
     changes: list[Change]
     tolerated: list[Change] = field(default_factory=list)  # metric moves within --tolerance
+    modified: tuple[str, ...] = ()  # "left"/"right": read with --allow-modified, content hash fails
 
     @property
     def sections(self) -> list[str]:

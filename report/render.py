@@ -13,6 +13,7 @@ from report.model import render_model_sections
 from report.page import Page
 from report.run import render_experiment, render_run
 from report.values import Links, add_times, model_uri, primitives, run_model_download_uri
+from snapshot.formats.integrity import modified_warning
 
 REGISTERED_MODEL_ORDER = (
     "name", "creation_timestamp", "last_updated_timestamp", "user_id", "description",
@@ -35,7 +36,8 @@ def render_report(doc: dict) -> str:
     render_run(page, doc, links)
     render_experiment(page, doc, links)
     render_extras(page, doc, links)
-    return page.render(f"MLflow Model: _{model_uri(doc)}_")
+    warning = modified_warning(doc)  # read with --allow-modified: say so before anything the snapshot claims
+    return (f"\n> **Warning: {warning}**\n" if warning else "") + page.render(f"MLflow Model: _{model_uri(doc)}_")
 
 
 def _registered_model(page: Page, doc: dict, links: Links) -> None:

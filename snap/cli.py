@@ -11,7 +11,7 @@ import sys
 import typer
 
 from snap.app import app
-from snap.commands import capture, demo, diff, history, report, sql, store  # noqa: F401 - registers the commands
+from snap.commands import capture, demo, diff, history, report, sql, store, verify  # noqa: F401 - registers the commands
 
 __all__ = ["app", "main"]
 

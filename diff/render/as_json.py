@@ -16,8 +16,8 @@ def diff_as_data(result: DiffResult) -> dict:
     """The JSON document as Python data."""
     return {
         "schema_version": DIFF_SCHEMA_VERSION,
-        "left": asdict(result.left),
-        "right": asdict(result.right),
+        "left": _side(result, "left"),
+        "right": _side(result, "right"),
         "summary": {
             "changes": len(result.changes),
             "breaking": len(result.breaking),
@@ -32,6 +32,11 @@ def diff_as_data(result: DiffResult) -> dict:
 def render_json(result: DiffResult) -> str:
     """Sorted keys, two-space indent, final newline; changes in section then path order."""
     return json.dumps(diff_as_data(result), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def _side(result: DiffResult, name: str) -> dict:
+    """One side; `"modified": true` only when it was read with --allow-modified and its hash fails."""
+    return {**asdict(getattr(result, name)), **({"modified": True} if name in result.modified else {})}
 
 
 def _record(change) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from diff.changes import Change, DiffResult
 from diff.render.describe import counts, display_path, new_text, note, old_text, title
 from snapshot.formats.inert import escape_controls
+from snapshot.formats.integrity import modified_notes
 
 FOLD_OVER = 10  # sections with more rows than this are folded in <details>
 
@@ -17,6 +18,7 @@ def render_markdown(result: DiffResult, max_chars: int | None = None) -> str:
     from diff.render.budget import fit_markdown
 
     lines = [f"## {escape(title(result.left, result.right))}", "", f"{escape(counts(result))}", ""]
+    lines += [line for n in modified_notes(result) for line in (f"> **{escape(n)}**", "")]
     if result.changes:
         lines += ["| section | changes | breaking |", "|---|---:|---:|"]
         for section in result.sections:

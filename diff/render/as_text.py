@@ -18,6 +18,7 @@ from rich.text import Text
 from diff.changes import Change, DiffResult
 from diff.render.describe import display_path, headline, new_text, note, old_text
 from snapshot.formats.inert import terminal_safe
+from snapshot.formats.integrity import modified_notes
 
 _KIND_STYLE = {"added": "green", "removed": "red", "changed": "yellow", "moved": "cyan", "reordered": "magenta"}
 _HEADERS = ("path", "change", "old", "new", "note")
@@ -31,6 +32,7 @@ _WORD_MAX = 100  # a value word longer than this is data (a blob), not an identi
 def render_text(result: DiffResult) -> RenderableType:
     """A rich renderable of the diff; unchanged items are not shown."""
     parts: list[RenderableType] = [Text(terminal_safe(headline(result)), style="bold")]
+    parts += [Text(terminal_safe(n), style="bold red") for n in modified_notes(result)]
     for section in result.sections:
         parts.append(Text(""))
         parts.append(SectionTable(section, [c for c in result.changes if c.section == section]))
