@@ -173,3 +173,92 @@ def test_imported_snapshots_follow_the_json_schema(tmp_path):
     for doc in docs:
         errors = [f"{list(e.path)}: {e.message}" for e in jsonschema.Draft202012Validator(schema).iter_errors(doc)]
         assert errors == []
+
+
+def _uc_aliases(report: dict) -> dict:
+    """A report with aliases as mlflow-reports writes them from Unity Catalog: alias objects."""
+    report["model_version"]["aliases"] = [{"alias": "prod", "version": "2"}, {"alias": "champion", "version": 2}]
+    report["registered_model"]["aliases"] = [{"alias": "prod", "version": "2"}, {"alias": "champion", "version": "2"},
+                                             {"alias": "old", "version": "1"}]
+    return report
+
+
+def test_unity_catalog_alias_objects_become_names_and_the_alias_map(tmp_path):
+    doc = import_report(write_json(tmp_path, _uc_aliases(small_report())))
+    assert doc["model_version"]["aliases"] == ["champion", "prod"]
+    assert doc["registered_model"]["aliases"] == {"champion": "2", "old": "1", "prod": "2"}
+    assert not {"model_version.aliases", "registered_model.aliases"} & set(doc["unavailable"])
+    store = tmp_path / "store"
+    list(import_files([write_json(tmp_path, _uc_aliases(small_report()))], store, None))
+    shown = snap("report", "Churn@prod", "--store", str(store))
+    assert shown.returncode == 0, shown.stderr
+    assert "{'alias'" not in shown.stdout
+
+
+def test_alias_objects_on_the_version_alone_give_a_partial_map(tmp_path):
+    report = small_report()
+    report["model_version"]["aliases"] = [{"alias_name": "prod", "version_num": 2}]
+    doc = import_report(write_json(tmp_path, report))
+    assert doc["model_version"]["aliases"] == ["prod"] and doc["registered_model"]["aliases"] == {"prod": "2"}
+    assert doc["unavailable"]["registered_model.aliases"] == \
+        "this mlflow-reports archive records only the aliases of this version"
+
+
+def _archive_aliases(data: dict) -> tuple[list[str] | None, dict | None]:
+    """The aliases an archive holds, read straight from its JSON: names on the version, the model's map."""
+    def name(a):
+        return a["alias"] if isinstance(a, dict) else a
+    mv, rm = data["model_version"].get("aliases"), (data.get("registered_model") or {}).get("aliases")
+    names = sorted({name(a) for a in mv}) if isinstance(mv, list) else None
+    mapping = {a["alias"]: str(a["version"]) for a in rm} if isinstance(rm, list) else None
+    return names, mapping
+
+
+@pytest.mark.parametrize("name", PAIR_NAMES)
+def test_every_reference_archive_round_trips_its_aliases(name, tmp_path):
+    needs_shared()
+    path = PAIRS / name / "report.json"
+    names, mapping = _archive_aliases(json.loads(path.read_text(encoding="utf-8")))
+    store = tmp_path / "store"
+    written = Path(list(import_files([path], store, None))[0].rsplit(" -> ", 1)[1])
+    for doc in (load_snapshot(written), load_snapshot(written.with_suffix(".parquet"))):
+        assert all(isinstance(a, str) and not a.startswith("{") for a in doc["model_version"]["aliases"])
+        assert doc["model_version"]["aliases"] == (names or [])
+        assert ("model_version.aliases" in doc["unavailable"]) == (names is None)
+        if doc["registered_model"] is not None:
+            assert doc["registered_model"]["aliases"] == (mapping or {})
+
+
+@pytest.mark.parametrize("stamp", ["9999-99-99", "9999-99-99 00:00:00", "2023-02-30 10:00:00",
+                                   "2023-07-31 25:00:00", "9999-12-31 23:59:59", "last tuesday"])
+def test_an_impossible_or_future_report_time_is_refused(stamp, tmp_path):
+    report = small_report()
+    report["manifest"]["timestamp"] = stamp
+    path = write_json(tmp_path, report)
+    with pytest.raises(ImportFailed) as caught:
+        import_report(path)
+    assert str(caught.value).startswith(f"{path} is stamped {stamp!r} (manifest.timestamp), which is ")
+    store = tmp_path / "store"
+    result = snap("import", str(path), "--store", str(store))
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert "and import again" in result.stderr
+    assert not store.exists() or not any(store.rglob("*.json"))
+
+
+@pytest.mark.parametrize("millis", ["soon", 10**20, -(10**20)])
+def test_an_impossible_fallback_time_is_refused(millis, tmp_path):
+    report = small_report()
+    del report["manifest"]["timestamp"]
+    report["model_version"]["last_updated_timestamp"] = millis
+    with pytest.raises(ImportFailed, match=r"model_version.last_updated_timestamp .*, which is (not a valid time|in the future)"):
+        import_report(write_json(tmp_path, report))
+
+
+@pytest.mark.parametrize(("stamp", "expected"), [("2023-07-31T21:06:27Z", "2023-07-31T21:06:27.000000Z"),
+                                                 ("2023-07-31 21:06:27.123", "2023-07-31T21:06:27.000000Z"),
+                                                 ("2024-02-29 00:00:00", "2024-02-29T00:00:00.000000Z")])
+def test_real_report_times_are_kept(stamp, expected, tmp_path):
+    report = small_report()
+    report["manifest"]["timestamp"] = stamp
+    assert import_report(write_json(tmp_path, report))["manifest"]["captured_at"] == expected

@@ -13,14 +13,21 @@ import json
 import math
 import re
 from collections.abc import Iterator
-from datetime import datetime, timezone
 from pathlib import Path
 
 from snapshot import SCHEMA_VERSION, __version__
 from snapshot.errors import ImportFailed, SnapshotNotFound
 from snapshot.formats.document import seal
 from snapshot.formats.files import write_snapshot
-from snapshot.importer.values import mlflow_string, restore_dataset_inputs, restore_tags, run_info, scalar_fields
+from snapshot.importer.times import captured_at
+from snapshot.importer.values import (
+    alias_entries,
+    mlflow_string,
+    restore_dataset_inputs,
+    restore_tags,
+    run_info,
+    scalar_fields,
+)
 from snapshot.redact import redact_tree, redact_uri
 from snapshot.sources.permissions import grants_from_databricks, grants_from_unity_catalog
 from snapshot.store.layout import default_store, write_to_store
@@ -36,7 +43,7 @@ def import_report(path: Path) -> dict:
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise ImportFailed(f"{path} has an mlflow-reports layout snap does not know ({type(exc).__name__}: {exc}); "
                            "report it with the file attached") from None
-    return seal(redact_tree(doc), _captured_at(data["manifest"], doc["model_version"]))
+    return seal(redact_tree(doc), captured_at(path, data["manifest"], data["model_version"]))
 
 
 def _document(data: dict, path: Path, raw: bytes) -> dict:
@@ -50,7 +57,7 @@ def _document(data: dict, path: Path, raw: bytes) -> dict:
         "schema_version": SCHEMA_VERSION,
         "manifest": _manifest(data, path, raw),
         "model_version": _model_version(data, unavailable),
-        "registered_model": _registered_model(data.get("registered_model"), unavailable),
+        "registered_model": _registered_model(data, unavailable),
         "run": _run(data.get("run"), unavailable),
         "logged_model": None,
         "experiment": _experiment(data.get("experiment"), unavailable),
@@ -106,16 +113,6 @@ def _read(path: Path) -> tuple[dict, bytes]:
     return data, raw
 
 
-def _captured_at(report_manifest: dict, model_version: dict) -> str:
-    stamp = str(report_manifest.get("timestamp") or "")
-    m = re.fullmatch(r"(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.\d+)?Z?", stamp)
-    if m:
-        return f"{m.group(1)}T{m.group(2)}.000000Z"
-    millis = model_version.get("last_updated_timestamp")
-    when = datetime.fromtimestamp(int(millis) // 1000 if millis else 0, timezone.utc)
-    return when.strftime("%Y-%m-%dT%H:%M:%S.000000Z")
-
-
 def _host(data: dict) -> str | None:
     for section in ("registered_model", "model_version", "experiment"):
         link = (data.get(section) or {}).get("_api_link") or ""
@@ -166,29 +163,30 @@ def _manifest(data: dict, path: Path, raw: bytes) -> dict:
 def _model_version(data: dict, unavailable: dict) -> dict:
     mv = scalar_fields(data["model_version"], numbers=("creation_timestamp", "last_updated_timestamp"))
     mv["tags"] = restore_tags(data["model_version"].get("tags"))
-    aliases = data["model_version"].get("aliases")
-    if isinstance(aliases, list):
-        mv["aliases"] = sorted(str(a) for a in aliases)
-    else:
-        mv["aliases"] = []
+    aliases = alias_entries(data["model_version"].get("aliases"))
+    mv["aliases"] = sorted({name for name, _ in aliases or []})
+    if aliases is None:
         unavailable["model_version.aliases"] = "mlflow-reports archives do not record aliases"
     uris = data["manifest"].get("model_uris") or {}
     mv["download_uri"] = uris.get("reg_model_download_uri") or data["model_version"].get("_reg_model_download_uri")
     return mv
 
 
-def _registered_model(rm: dict | None, unavailable: dict) -> dict | None:
+def _registered_model(data: dict, unavailable: dict) -> dict | None:
+    rm = data.get("registered_model")
     if not isinstance(rm, dict):
         unavailable["registered_model"] = "the archive has no registered model"
         return None
     out = scalar_fields(rm, numbers=("creation_timestamp", "last_updated_timestamp"), skip=("permissions",))
     out["tags"] = restore_tags(rm.get("tags"))
-    aliases = rm.get("aliases")
-    if isinstance(aliases, list):
-        out["aliases"] = {a["alias"]: str(a["version"]) for a in aliases if isinstance(a, dict) and "alias" in a}
-    else:
-        out["aliases"] = {}
-        unavailable["registered_model.aliases"] = "mlflow-reports archives do not record aliases"
+    own = alias_entries(rm.get("aliases"))
+    # Unity Catalog alias objects on the version also say which version each alias points to.
+    this_version = alias_entries(data["model_version"].get("aliases")) or []
+    out["aliases"] = dict(sorted({name: v for name, v in [*this_version, *(own or [])] if v is not None}.items()))
+    if own is None:
+        unavailable["registered_model.aliases"] = ("this mlflow-reports archive records only the aliases of this "
+                                                   "version" if out["aliases"] else
+                                                   "mlflow-reports archives do not record aliases")
     return out
 
 

@@ -89,3 +89,29 @@ def restore_dataset_inputs(items) -> list:
 
 def _json_text(value):
     return value if isinstance(value, str) or value is None else json.dumps(value, ensure_ascii=False)
+
+
+def alias_entries(aliases) -> list[tuple[str, str | None]] | None:
+    """(alias, version or None) from any form an archive holds; None when it records no aliases.
+
+    Plain names (`["prod"]`), Unity Catalog alias objects (`[{"alias": "prod", "version": "1"}]`,
+    or the REST names `alias_name`/`version_num`) and an `{alias: version}` map.
+    """
+    if isinstance(aliases, dict):
+        return [(str(name), _alias_version(version)) for name, version in aliases.items()]
+    if not isinstance(aliases, list):
+        return None
+    entries = []
+    for item in aliases:
+        if isinstance(item, dict):
+            name = item.get("alias", item.get("alias_name"))
+            if name not in (None, ""):
+                entries.append((str(name), _alias_version(item.get("version", item.get("version_num")))))
+        elif item not in (None, ""):
+            entries.append((mlflow_string(item), None))
+    return entries
+
+
+def _alias_version(version) -> str | None:
+    return None if version in (None, "") else mlflow_string(version)
+
