@@ -66,6 +66,38 @@ def _model_events(view: StoreView, model: str, since: str, window: list[Snap]) -
     return events
 
 
+def diff_docs(old: dict, new: dict, options: DiffOptions | None = None):
+    """`diff_snapshots(old, new)`, faster: parts equal on both sides are left out of both first.
+
+    A part both sides leave out compares as no change in every area, and what
+    an area relates across parts (a param echoed by the logged model, an alias
+    in the model's map and on the version) is kept whenever either side differs.
+    The manifest and `unavailable` stay whole: they name the sides and mask
+    what was not captured.
+    """
+    left, right = _prune(old, new, depth=2, keep=("manifest", "unavailable"))
+    return diff_snapshots(left, right, options)
+
+
+def _prune(old: dict, new: dict, depth: int, keep: tuple = ()) -> tuple[dict, dict]:
+    left, right = {}, {}
+    for key in old.keys() | new.keys():
+        a, b = old.get(key, _MISSING), new.get(key, _MISSING)
+        if key in keep:
+            left[key], right[key] = a, b
+        elif a == b:
+            continue
+        elif depth > 1 and isinstance(a, dict) and isinstance(b, dict):
+            left[key], right[key] = _prune(a, b, depth - 1)
+        else:
+            left[key], right[key] = a, b
+    return ({k: v for k, v in left.items() if v is not _MISSING},
+            {k: v for k, v in right.items() if v is not _MISSING})
+
+
+_MISSING = object()
+
+
 def _model_part(rm: dict) -> dict:
     return {"aliases": {k: str(v) for k, v in (rm.get("aliases") or {}).items()},
             "tags": rm.get("tags") or {}, "description": rm.get("description") or None}
@@ -97,7 +129,7 @@ def _alias_summary(view: StoreView, model: str, versions: tuple, pair: tuple[Sna
     new = newest_at(view.by_version.get((model, now), []), pair[1].stem)
     if old is None or new is None:
         return None
-    return summarize(diff_snapshots(view.load(old), view.load(new), _CONTENT))
+    return summarize(diff_docs(view.load(old), view.load(new), _CONTENT))
 
 
 # An alias move or a new version is summarized by what the model is, not by registry bookkeeping.
@@ -132,13 +164,13 @@ def _version_events(view: StoreView, model: str, version: str, since: str, until
 
 def _appeared(view: StoreView, model: str, version: str, snap: Snap) -> Event:
     """A new version, summarized against the highest lower version there was when it appeared."""
-    lower = [v for (m, v) in view.by_version if m == model and v != version and _number(v) < _number(version)]
+    lower = [v for v in view.versions_of[model] if v != version and _number(v) < _number(version)]
     earlier = [(v, newest_at(view.by_version[(model, v)], snap.stem)) for v in lower]
     earlier = [(v, s) for v, s in earlier if s is not None]
     if not earlier:
         return Event("versions", "appeared", model, version, None, after=_iso(snap))
     v, other = max(earlier, key=lambda pair: _number(pair[0]))
-    summary = summarize(diff_snapshots(view.load(other), view.load(snap), _CONTENT))
+    summary = summarize(diff_docs(view.load(other), view.load(snap), _CONTENT))
     return Event("versions", "appeared", model, version, None, old=v, after=_iso(snap),
                  detail=f"compared with v{v}", breaking=bool(summary.breaking), summary=summary)
 
@@ -153,7 +185,8 @@ def _step(view: StoreView, model: str, version: str, pair: tuple[Snap, Snap]) ->
         return []  # only the registered model changed (reported once, as the model's events)
     seen = (_iso(pair[0]), _iso(pair[1]))
     events, content = [], []
-    for c in diff_snapshots(old, new).changes:
+    result = diff_docs(old, new)
+    for c in result.changes:
         if c.path.startswith(_MODEL_PARTS) or c.section == "aliases":
             continue
         if c.path.startswith("model_version.tags."):
@@ -165,7 +198,6 @@ def _step(view: StoreView, model: str, version: str, pair: tuple[Snap, Snap]) ->
         else:
             content.append(c)
     if content:
-        result = diff_snapshots(old, new)
         summary = summarize(type(result)(result.left, result.right, content))
         events.append(Event("content", "changed", model, version, None, before=seen[0], after=seen[1],
                             breaking=bool(summary.breaking), summary=summary,

@@ -45,6 +45,9 @@ class StoreView:
             own.sort(key=lambda s: s.stem)
         for own in self.by_version.values():
             own.sort(key=lambda s: s.stem)
+        self.versions_of: dict[str, list[str]] = defaultdict(list)  # model -> its versions, each once
+        for model, version in self.by_version:
+            self.versions_of[model].append(version)
         self._docs: dict[Path | str, dict] = {}
 
     def load(self, snap: Snap) -> dict:

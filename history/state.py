@@ -67,10 +67,10 @@ def gone_at(view: StoreView, model: str, at: str, candidates: list[str] | None =
         return {}
     rm = registered_model(view, whole)
     gone = {}
-    for (name, version), snaps in view.by_version.items():
-        if name != model or (candidates is not None and version not in candidates):
+    for version in view.versions_of[model]:
+        if candidates is not None and version not in candidates:
             continue
-        last = newest_at(snaps, at)
+        last = newest_at(view.by_version[(model, version)], at)
         if last is not None and last.stem < whole.stem and registered_model(view, last) != rm:
             gone[version] = whole
     return gone
