@@ -25,6 +25,8 @@ def capture(
     filter_string: str | None = typer.Option(None, "--filter", help="with --all: an MLflow search filter, e.g. \"name LIKE 'fraud%'\""),
     workers: int = typer.Option(8, "--workers", min=1, max=32, help="versions captured at once by whole-model and --all captures"),
     resume: bool = typer.Option(True, "--resume/--no-resume", help="finish an interrupted whole-model or --all capture"),
+    max_rps: float | None = typer.Option(None, "--max-rps", min=0, help="requests per second to the server, shared by all workers (default: 30 for Databricks, no limit for an open-source server; 0: no limit)"),
+    max_wait: float = typer.Option(60.0, "--max-wait", min=0, help="longest wait, in seconds, for one request's retries and Retry-After; a server asking for longer fails the version"),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="print nothing but errors (on stderr): no progress, no summary"),
     summary_json: Path | None = typer.Option(None, "--summary-json", metavar="FILE", help="write the run's summary as JSON to FILE, '-' for stdout instead of the text lines (schemas/capture-summary.schema.json)"),
 ) -> None:
@@ -40,7 +42,8 @@ def capture(
     """
     from snapshot.capture.request import CaptureOptions, CaptureRequest
 
-    options = CaptureOptions(metric_history=metric_history, checksums=checksums, checksum_limit=checksum_limit)
+    options = CaptureOptions(metric_history=metric_history, checksums=checksums, checksum_limit=checksum_limit,
+                             max_rps=max_rps, max_wait=max_wait)
     request = CaptureRequest(uris or (), all_models, filter_string, tracking_uri, registry_uri, store, output, fmt,
                              options, workers, resume)
     from snapshot.sources.connection import fast_fail_databricks_probes  # imports mlflow

@@ -1,20 +1,21 @@
 """Registry-scale capture: every version of some models, or of the whole registry.
 
-Few requests: registered models, versions, runs and logged models come from
-search APIs, a chunk of versions at a time (snapshot.sources.search); per version only
-the model's artifact listing and small metadata files, and the run's artifact
-listing, are fetched. Versions are captured by a bounded pool of workers and
-written as soon as each is done, so memory stays flat.
+Few requests: registered models, versions, runs and logged models come from search
+APIs, a chunk of versions at a time (snapshot.sources.search); per version only the
+model's artifact listing and metadata files, and the run's listing, are fetched.
+Versions are captured by a bounded pool of workers, written as each is done.
+When the server is gone (the transport's circuit breaker, snapshot.sources.transport)
+no more versions are launched and the journal is kept: running again resumes.
 
 Store-aware:
 - reuse: a logged model's files never change, so when the newest stored
   snapshot of the version (or a snapshot written earlier in this run) has the
   same download URI, its mlmodel, environment and model listing are reused and
   `manifest.reused = {"model_files": "<that snapshot's path>"}` says so;
-- dedupe: a version whose content equals its newest stored snapshot's gets no new
-  file. Content is compared without `manifest.reused` and `manifest.requested_uri`,
-  which say how a snapshot was taken, not what the model was (snapshot.capture.reuse).
-  The stored `content_hash` covers the whole document as always, reuse note included.
+- dedupe: a version whose content equals its newest stored snapshot's gets no new file;
+  compared without `manifest.reused` and `manifest.requested_uri`, which say how a
+  snapshot was taken, not what the model was (snapshot.capture.reuse). The stored
+  `content_hash` covers the whole document, reuse note included.
 - resume: a journal in the store (snapshot.capture.journal) lists finished versions.
 """
 
@@ -26,6 +27,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
+from snapshot.capture.ahead import Ahead
 from snapshot.capture.journal import Journal
 from snapshot.capture.result import BatchResult, FailedVersion
 from snapshot.capture.reuse import model_files_of, newest_snapshot, same_content
@@ -36,7 +38,7 @@ from snapshot.formats.files import load_snapshot
 from snapshot.redact import redact_secrets
 from snapshot.sources import http_count
 from snapshot.sources.client import ClientSource, PrefetchedSource
-from snapshot.sources.connection import Connection
+from snapshot.sources.connection import Connection, http_settings
 from snapshot.sources.search import CHUNK, Prefetcher
 
 
@@ -62,10 +64,15 @@ class BatchCapture:
 
     def run(self, models) -> BatchResult:
         """Capture every version `models` yields (requested_uri, registered model, wanted or None)."""
-        with http_count.counting() as counter:
-            return self._run(models, counter)
+        with http_settings(self.workers) as policy, http_count.counting() as counter:
+            policy.limit(self.options.max_rps, self.options.max_wait)
+            self.policy = policy
+            try:
+                return self._run(list(models), counter)
+            finally:
+                self.result.throttled, self.result.retried = policy.budget.throttled, policy.retried
 
-    def _run(self, models, counter: http_count.RequestCount) -> BatchResult:
+    def _run(self, models: list, counter: http_count.RequestCount) -> BatchResult:
         started = time.monotonic()
         pool = ThreadPoolExecutor(self.workers, thread_name_prefix="snap-version")
         self._pools = (ThreadPoolExecutor(4 * self.workers, thread_name_prefix="snap-section"),
@@ -73,14 +80,21 @@ class BatchCapture:
         self._slots = threading.BoundedSemaphore(2 * self.workers)
         self._pending: set = set()
         try:
-            for requested_uri, rm, wanted in models:
-                self._model(pool, requested_uri, rm, wanted)
+            planned = 0
+            while planned < len(models) and not self._halted():
+                self._model(pool, *models[planned])
+                planned += 1
             self._drain()
             pool.shutdown(wait=True)
-            self.journal.remove()
+            if self._halted():  # the circuit breaker: keep the journal, so that running again resumes
+                self.journal.flush()
+                self.result.stop(self.policy.reason, self._left, [rm["name"] for _, rm, _ in models[planned:]])
+            else:
+                self.journal.remove()
         except BaseException as exc:  # Ctrl-C, or a failure outside any one version: keep what finished
             self.result.interrupted = isinstance(exc, KeyboardInterrupt)
             self._stop.set()
+            self.policy.cancel("the capture was interrupted")  # retry waits end now, not after Retry-After
             pool.shutdown(wait=True, cancel_futures=True)
             self.journal.flush()
             if not self.result.interrupted:
@@ -91,6 +105,12 @@ class BatchCapture:
             self.result.requests = counter.requests
             self.result.seconds = time.monotonic() - started
         return self.result
+
+    def _halted(self) -> bool:
+        """True once the server is gone (the transport's circuit breaker) or the batch was stopped."""
+        if self.policy.gone:
+            self._stop.set()
+        return self._stop.is_set()
 
     def _drain(self) -> None:
         while self._pending:  # short waits keep Ctrl-C responsive
@@ -117,10 +137,10 @@ class BatchCapture:
         parts = [todo[start:start + CHUNK] for start in range(0, len(todo), CHUNK)]
         # The next chunk's search requests run while this chunk's versions are submitted
         # (submitting waits for free slots), so the server is never left idle between chunks.
-        upcoming = _Ahead(self._prefetch, rm, parts[0]) if parts else None
+        upcoming = Ahead(self._prefetch, rm, parts[0]) if parts else None
         for index in range(len(parts)):
             chunk = upcoming.result()
-            upcoming = _Ahead(self._prefetch, rm, parts[index + 1]) if index + 1 < len(parts) else None
+            upcoming = Ahead(self._prefetch, rm, parts[index + 1]) if index + 1 < len(parts) else None
             for pre in chunk:
                 self._submit(pool, requested_uri, pre)
 
@@ -144,6 +164,9 @@ class BatchCapture:
     def _submit(self, pool, requested_uri: str, pre: dict) -> None:
         while not self._slots.acquire(timeout=0.5):
             pass
+        if self._halted():  # launch nothing more once the server is gone
+            self._slots.release()
+            return
         future = pool.submit(self._version, requested_uri, pre)
         future.add_done_callback(lambda _: self._slots.release())
         self._pending = {f for f in self._pending if not f.done()}
@@ -152,7 +175,7 @@ class BatchCapture:
     def _version(self, requested_uri: str, pre: dict) -> None:
         mv = pre["model_version"]
         name, version = mv["name"], str(mv["version"])
-        if self._stop.is_set():
+        if self._halted():
             return
         try:
             status = self._capture(requested_uri, name, version, pre)
@@ -242,30 +265,6 @@ class BatchCapture:
         self.progress.version_done(status)
         if model_finished:
             self.progress.model_done(name, counts)
-
-
-class _Ahead:
-    """One call on a daemon thread: Ctrl-C is not held up by a request in flight there."""
-
-    def __init__(self, func, *args):
-        self._done = threading.Event()
-        self._value = self._error = None
-        threading.Thread(target=self._call, args=(func, args), name="snap-prefetch", daemon=True).start()
-
-    def _call(self, func, args) -> None:
-        try:
-            self._value = func(*args)
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller of result()
-            self._error = exc
-        finally:
-            self._done.set()
-
-    def result(self):
-        while not self._done.wait(0.5):  # short waits keep Ctrl-C responsive
-            pass
-        if self._error is not None:
-            raise self._error
-        return self._value
 
 
 def plan_models(prefetcher: Prefetcher, targets: list[tuple[str, str, set | None]], all_models: bool,

@@ -104,7 +104,11 @@ def render_summary(result) -> list[str]:
     lines = [f"{result.models} models, {total} versions in {result.seconds:.1f}s ({rate:.1f} versions/s): "
              f"{result.captured} captured, {result.unchanged} unchanged, {len(result.failed)} failed; "
              f"{result.requests} requests ({result.requests / total if total else 0:.1f} per version)"
-             + (f"; {result.reused} reused model files" if result.reused else "")]
+             + (f"; {result.reused} reused model files" if result.reused else "")
+             + (f"; {result.throttled} answered 429 (rate limited) and retried" if result.throttled else "")]
+    if result.stopped:
+        lines.append(f"stopped: {result.stopped}; run the same command again to resume"
+                     + (f" (journal {result.journal})" if result.journal else ""))
     if result.resumed:
         lines.append(f"resumed: {result.resumed} versions were finished by the interrupted run before")
     lines += [f"failed: {name} v{version}: {reason}" for name, version, reason in result.failed]

@@ -22,6 +22,10 @@ class CaptureOptions:
     checksums: bool = False
     checksum_limit: int = 50_000_000
     workers: int = 8
+    # Requests per second to the server (None: the server kind's default, 30 for Databricks and
+    # none for an open-source server; 0: no limit), and the longest wait for one request's retries.
+    max_rps: float | None = None
+    max_wait: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,10 @@ class CaptureRequest:
             raise BadOption(f"--workers must be at least 1, not {self.workers}")
         if self.workers > MAX_WORKERS:
             raise BadOption(f"--workers must be at most {MAX_WORKERS}, not {self.workers}")
+        if self.options.max_rps is not None and self.options.max_rps < 0:
+            raise BadOption(f"--max-rps must be 0 (no limit) or more, not {self.options.max_rps:g}")
+        if self.options.max_wait < 0:
+            raise BadOption(f"--max-wait must be 0 or more seconds, not {self.options.max_wait:g}")
         if self.output is not None:
             format_of(self.output)
 

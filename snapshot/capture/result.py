@@ -25,3 +25,15 @@ class BatchResult:
     seconds: float = 0.0
     interrupted: bool = False
     journal: Path | None = None
+    throttled: int = 0  # 429s the server answered (each retried after its Retry-After)
+    retried: int = 0  # attempts retried, 429s included
+    stopped: str | None = None  # why the batch stopped launching versions (the server is gone)
+
+    def stop(self, reason: str | None, left: dict[str, int], not_planned: list[str]) -> None:
+        """The batch stopped early: each model's versions not captured are one failure, to be resumed."""
+        self.stopped = reason or "the batch stopped"
+        for name, count in sorted(left.items()):
+            if count > 0:
+                self.failed.append(FailedVersion(name, "*", f"{count} versions not captured: {self.stopped}"))
+        for name in not_planned:
+            self.failed.append(FailedVersion(name, "*", f"not captured: {self.stopped}"))

@@ -10,21 +10,25 @@ import os
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import mlflow
 import requests
 from mlflow import MlflowClient
-from mlflow.exceptions import MlflowException
 from mlflow.utils.proto_json_utils import message_to_json
 
 from snapshot.errors import (
+    BadOption,
     CredentialsRefused,
-    ModelNotFound,
-    SnapError,
     TrackingServerUnreachable,
 )
 from snapshot.redact import redact_uri
+from snapshot.sources import transport
+from snapshot.sources.faults import connection_lost, mlflow_errors, server_failure, translate
+
+__all__ = ["Connection", "connect", "connection_lost", "http_settings", "mlflow_errors", "server_failure",
+           "to_dict", "translate"]
 
 PREFLIGHT_TIMEOUT = 10
 
@@ -88,10 +92,22 @@ def fast_fail_databricks_probes() -> None:
 
 
 def connect(tracking_uri: str | None = None, registry_uri: str | None = None) -> Connection:
-    """Resolve URIs (option, then environment, then MLflow's default) and check the server answers."""
+    """Resolve URIs (option, then environment, then one set in this process) and check the server answers."""
+    from mlflow.tracking import is_tracking_uri_set
+
+    if not (tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or is_tracking_uri_set()):
+        # MLflow's default would create ./mlflow.db and report every model missing from it.
+        raise BadOption("no tracking URI: pass --tracking-uri http://HOST:5000 (or sqlite:///PATH/mlflow.db) "
+                        "or set MLFLOW_TRACKING_URI")
     tracking_uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or mlflow.get_tracking_uri()
     registry_uri = registry_uri or os.environ.get("MLFLOW_REGISTRY_URI") or tracking_uri
+    _local_store_must_exist(tracking_uri, "--tracking-uri / MLFLOW_TRACKING_URI")
+    if registry_uri != tracking_uri:
+        _local_store_must_exist(registry_uri, "--registry-uri / MLFLOW_REGISTRY_URI")
     kind = _server_kind(tracking_uri)
+    policy = transport.active()
+    if policy is not None:
+        policy.server_kind(kind)
     host, version = None, None
     if kind == "mlflow":
         host = _http_base(tracking_uri)
@@ -103,6 +119,23 @@ def connect(tracking_uri: str | None = None, registry_uri: str | None = None) ->
     client = MlflowClient(tracking_uri=tracking_uri, registry_uri=registry_uri)
     is_uc = registry_uri.startswith("databricks-uc")
     return Connection(tracking_uri, registry_uri, client, kind, host, version, is_uc)
+
+
+def _local_store_must_exist(uri: str, option: str) -> None:
+    """A local store that is not there is a mistyped path: MLflow would create an empty one and find nothing."""
+    parts = urlsplit(uri)
+    if parts.scheme == "sqlite":
+        path = uri.split("://", 1)[1]
+        path = path[1:] if path.startswith("/") else path  # sqlite:///rel.db is relative, sqlite:////abs.db absolute
+        if path in ("", ":memory:") or Path(path).is_file():
+            return
+        raise BadOption(f"the SQLite store {redact_uri(uri)} does not exist; check {option} "
+                        "(snap reads a store, it never creates one)")
+    is_path = parts.scheme == "" and not uri.startswith("databricks")
+    if (parts.scheme == "file" or is_path) and not re.match(r"^[A-Za-z]:[\\/]", uri):
+        path = parts.path if parts.scheme == "file" else uri
+        if path and not Path(path).is_dir():
+            raise BadOption(f"the local MLflow store {redact_uri(uri)} does not exist; check {option}")
 
 
 def _server_kind(uri: str) -> str:
@@ -145,10 +178,10 @@ def _preflight(uri: str, option: str = "--tracking-uri / MLFLOW_TRACKING_URI") -
     try:
         response = requests.get(f"{base}/version", timeout=PREFLIGHT_TIMEOUT, **_request_options(uri))
     except requests.RequestException as exc:
+        how = exc.how if isinstance(exc, transport.ServerFault) else type(exc).__name__
         raise TrackingServerUnreachable(
-            f"cannot reach the MLflow server at {base} ({type(exc).__name__}); "
-            f"check {option} and that the server is running"
-        ) from None
+            f"cannot reach the MLflow server at {base} ({how}); check {option} and that the server is running"
+        ) from exc
     if response.status_code in (401, 403):
         raise CredentialsRefused(
             f"the MLflow server at {base} refused the credentials (HTTP {response.status_code}); "
@@ -179,101 +212,19 @@ def to_dict(entity) -> dict:
 
 @contextmanager
 def http_settings(workers: int | None = None):
-    """MLflow's HTTP retry, backoff and pool settings for one capture, restored afterwards.
+    """Every request of one capture through snap's transport (snapshot.sources.transport); yields its Policy.
 
-    MLflow's client takes these only from environment variables (rest_utils.http_request
-    reads MLFLOW_HTTP_REQUEST_MAX_RETRIES and _BACKOFF_FACTOR per request; request_utils
-    reads MLFLOW_HTTP_POOL_MAXSIZE when it first builds its cached session), so they are
-    set here, only where the user has not set them, and put back on the way out.
+    The transport sets timeouts, retries with bounded waits and the rate budget. MLflow
+    takes its connection pool size only from MLFLOW_HTTP_POOL_MAXSIZE, read when it
+    first builds its cached session, so that one is set here, only where the user has
+    not set it, and put back on the way out.
     """
-    # A server that dies mid-capture should fail in seconds, not after MLflow's default ~4 minutes of retries.
-    wanted = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "3", "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1"}
-    if workers is not None:  # a connection per concurrent request
-        wanted["MLFLOW_HTTP_POOL_MAXSIZE"] = str(max(10, 6 * workers))
-    added = [key for key in wanted if key not in os.environ]
-    os.environ.update({key: wanted[key] for key in added})
+    added = workers is not None and "MLFLOW_HTTP_POOL_MAXSIZE" not in os.environ
+    if added:  # a connection per concurrent request
+        os.environ["MLFLOW_HTTP_POOL_MAXSIZE"] = str(max(10, 6 * workers))
     try:
-        yield
+        with transport.scoped(workers) as policy:
+            yield policy
     finally:
-        for key in added:
-            os.environ.pop(key, None)
-
-
-@contextmanager
-def mlflow_errors(what: str, not_found: type[SnapError] = ModelNotFound):
-    """Turn MlflowException into a SnapError that says what to do; `not_found` for a missing object."""
-    try:
-        yield
-    except SnapError:
-        raise
-    except MlflowException as exc:
-        raise translate(exc, what, not_found) from None
-
-
-# MLflow's error codes (mlflow.exceptions: an HTTP status without a JSON body gets its code too).
-_NOT_FOUND_CODES = ("RESOURCE_DOES_NOT_EXIST", "NOT_FOUND")
-_REFUSED_CODES = ("PERMISSION_DENIED", "UNAUTHENTICATED", "CUSTOMER_UNAUTHORIZED")
-
-
-def translate(exc: MlflowException, what: str, not_found: type[SnapError] = ModelNotFound) -> SnapError:
-    """The SnapError for an MlflowException, chosen by its error code or the failure behind it."""
-    code = getattr(exc, "error_code", "") or ""
-    message = str(exc.message if hasattr(exc, "message") else exc).splitlines()[0][:300]
-    if code in _NOT_FOUND_CODES:
-        return not_found(f"{what} does not exist on the server; "
-                         "check the name and version (snap list shows what is captured)")
-    if code in _REFUSED_CODES or _http_status(exc) in (401, 403):
-        return CredentialsRefused(f"the server refused access to {what}: {message}")
-    if connection_lost(exc):
-        return TrackingServerUnreachable(f"lost the MLflow server while reading {what}: {message}")
-    return SnapError(f"MLflow failed reading {what}: {message}")
-
-
-def _causes(exc: BaseException):
-    """`exc` and the exceptions behind it: MLflow re-raises requests' errors inside `except`."""
-    seen, visited = exc, set()
-    while seen is not None and id(seen) not in visited:  # a chain can loop back on itself
-        visited.add(id(seen))
-        yield seen
-        seen = seen.__cause__ or seen.__context__
-
-
-def _http_status(exc: BaseException) -> int | None:
-    for seen in _causes(exc):
-        status = getattr(getattr(seen, "response", None), "status_code", None)
-        if isinstance(status, int):
-            return status
-    return None
-
-
-# Refused, reset or timed out: the exception types behind a connection that failed.
-_LOST_CONNECTION = (requests.exceptions.ConnectionError, requests.exceptions.Timeout, ConnectionError, TimeoutError)
-
-
-def connection_lost(exc: BaseException) -> bool:
-    """True when a connection failure (refused, reset, timed out, retries used up) is behind `exc`."""
-    from urllib3.exceptions import MaxRetryError
-
-    lost = (*_LOST_CONNECTION, requests.exceptions.RetryError, MaxRetryError)
-    return any(isinstance(seen, lost) for seen in _causes(exc))
-
-
-def server_failure(exc: BaseException) -> str | None:
-    """How the server failed, when `exc` is a server-side or network failure rather than a refusal.
-
-    A 5xx that outlasted MLflow's retries, a lost connection or a timeout says
-    nothing about the model: the read should be tried again, not recorded as
-    unavailable. A 4xx (forbidden, not found) is an answer. Looks along the
-    exception's causes, as MLflow wraps the `requests`/urllib3 errors.
-    """
-    for seen in _causes(exc):
-        response = getattr(seen, "response", None)
-        status = getattr(response, "status_code", None)
-        if isinstance(status, int):
-            return f"HTTP {status}" if status >= 500 else None
-        if isinstance(seen, requests.exceptions.RetryError):
-            found = re.search(r"too many (\d+) error responses", str(seen))
-            return f"HTTP {found[1]} after retries" if found else "too many retries"
-        if isinstance(seen, _LOST_CONNECTION):
-            return f"lost the connection ({type(seen).__name__})"
-    return None
+        if added:
+            os.environ.pop("MLFLOW_HTTP_POOL_MAXSIZE", None)

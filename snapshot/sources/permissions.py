@@ -1,7 +1,10 @@
 """Who may touch a registered model and its experiment: the snapshot's `permissions` section.
 
 `capture_permissions` asks the tracking server's own permission API and returns
-`(section, None)` or `(None, reason)`. The section is
+`(section, None)` or `(None, reason)` when the server says there is nothing to read
+(no permission API: 404; credentials refused or not an admin: 401/403). Any other
+reply, a fault (5xx, 429, reset, timeout, a reply cut short), raises
+TrackingServerUnreachable: it says nothing about who may touch the model. The section is
 `{"kind", "registered_model": P, "experiment": P}` with P =
 `{"grants": [{"principal", "permission", "inherited"}], "raw": <service payload>}`
 (docs/snapshot-format.md, "permissions"). Passwords and tokens are only ever in the
@@ -11,6 +14,8 @@ mlflow is imported inside functions: the parsers below run offline on recorded s
 """
 
 from __future__ import annotations
+
+from snapshot.errors import TrackingServerUnreachable
 
 LOCAL_REASON = "a local MLflow store has no permissions"
 NO_AUTH_APP_REASON = "the tracking server does not run MLflow's basic-auth app, so it has no permission API"
@@ -27,6 +32,8 @@ def capture_permissions(
     tracking_uri: str, server_kind: str, model_name: str, experiment_id: str | None, is_unity_catalog: bool
 ) -> tuple[dict | None, str | None]:
     """The permissions section for `model_name` and `experiment_id`, or None and why not."""
+    from snapshot.sources.faults import fault_error
+
     if server_kind == "local":
         return None, LOCAL_REASON
     try:
@@ -34,9 +41,11 @@ def capture_permissions(
             return _capture_basic_auth(tracking_uri, model_name, experiment_id)
         if server_kind == "databricks":
             return _capture_databricks(tracking_uri, model_name, experiment_id, is_unity_catalog)
-    except Exception as exc:  # noqa: BLE001 - a permission failure must never stop a capture
+    except Exception as exc:  # 404/401/403 are answers, returned above: anything raised is a fault
+        doing = f"reading the permissions of {model_name}"
         first_line = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
-        return None, f"the permission API failed: {first_line}"
+        raise (fault_error(exc, doing)
+               or TrackingServerUnreachable(f"the permission API failed while {doing}: {first_line}")) from exc
     return None, f"a {server_kind!r} tracking server has no permission API snap knows"
 
 
@@ -57,8 +66,9 @@ def _capture_basic_auth(tracking_uri: str, model_name: str, experiment_id: str |
                       "MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD to an admin's")
     if response.status_code == 403:
         return None, _not_admin_reason(who)
-    if response.status_code != 200:
-        return None, f"the permission API answered {response.status_code} to {_USERS_LIST}"
+    if response.status_code != 200:  # neither absent nor forbidden: no answer about permissions
+        raise TrackingServerUnreachable(f"the permission API answered HTTP {response.status_code} to "
+                                        f"{_USERS_LIST}; capture again when it answers")
     users = response.json().get("users", [])
     # A non-admin gets 200 too, but with every other user's roles silently emptied:
     # recording that would claim nobody else holds a grant.

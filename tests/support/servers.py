@@ -1,4 +1,4 @@
-"""A real `mlflow server` on 127.0.0.1, and a delaying HTTP proxy standing for a remote workspace.
+"""A real `mlflow server` on 127.0.0.1, and a proxy in front of it: delays, faults and a rate limit.
 
 Used by the suite's fixtures (tests/conftest.py), bench/run.py and
 fixtures/make_capture_fixtures.py. Both are context managers that stop what they started. Nothing listens beyond loopback.
@@ -10,6 +10,7 @@ import http.client
 import os
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -17,6 +18,7 @@ import time
 import urllib.error
 import urllib.request
 from contextlib import contextmanager
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -99,28 +101,83 @@ def mlflow_server(root: Path, extra_args: tuple[str, ...] = (), extra_env: dict 
         _stop(proc)
 
 
-def _handler(upstream_port: int, delay: float, fail):
+@dataclass(frozen=True)
+class Fault:
+    """What the proxy does instead of forwarding a request as it is.
+
+    kind: "status" (answer `status`, with `retry_after` if set, without asking the
+    server), "reset" (close the connection with a TCP RST before any reply), "hang"
+    (never answer), "truncate" (the server's reply, cut in half after a Content-Length
+    for all of it, then RST), "invalid" (the server's reply cut in half, with a
+    Content-Length that matches: a well-framed body that is not the JSON it was).
+    """
+
+    kind: str
+    status: int = 503
+    retry_after: str | None = None
+
+
+class Proxy:
+    """A running proxy: its URI, what it did, and `kill()` to make it vanish as a dead server does."""
+
+    def __init__(self, server: ThreadingHTTPServer):
+        self.server = server
+        self.uri = f"http://127.0.0.1:{server.server_address[1]}"
+        self.served = self.throttled = self.faulted = 0
+        self.dead = threading.Event()
+        self.lock = threading.Lock()
+
+    def kill(self) -> None:
+        """Refuse new connections and reset open ones at their next request."""
+        self.dead.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class _RateLimit:
+    """The proxy's own limit: a token bucket of `rate` per second holding one second's worth."""
+
+    def __init__(self, rate: float):
+        self.rate, self.tokens, self.at = rate, rate, time.monotonic()
+        self.lock = threading.Lock()
+
+    def take(self) -> bool:
+        with self.lock:
+            now = time.monotonic()
+            self.tokens = min(self.rate, self.tokens + (now - self.at) * self.rate)
+            self.at = now
+            if self.tokens < 1:
+                return False
+            self.tokens -= 1
+            return True
+
+
+def _handler(upstream_port: int, delay: float, fault, proxy_box: list, limit: _RateLimit | None):
     local = threading.local()
 
-    class Delaying(BaseHTTPRequestHandler):
+    class Faulting(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         disable_nagle_algorithm = True  # else header and body segments wait on delayed ACKs (+40 ms)
 
         def log_message(self, *args):
             pass
 
-        def _forward(self):
-            time.sleep(delay)
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            status = fail(self.command, self.path) if fail else None
-            if status:  # answer as a failing gateway would, without asking the server
-                data = b'{"error_code": "TEMPORARILY_UNAVAILABLE", "message": "injected by the test proxy"}'
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-                return
+        def _reset(self):
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            self.connection.close()
+
+        def _answer(self, status: int, data: bytes, headers=(), length: int | None = None):
+            self.send_response(status)
+            for key, value in headers:
+                if key.lower() not in HOP_HEADERS and key.lower() != "content-length":
+                    self.send_header(key, value)
+            self.send_header("Content-Length", str(len(data) if length is None else length))
+            self._headers_buffer.append(b"\r\n")  # headers and body in one write
+            self._headers_buffer.append(data)
+            self.flush_headers()
+
+        def _upstream(self, body: bytes):
             headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_HEADERS}
             if not hasattr(local, "conn"):
                 local.conn = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=120)
@@ -131,35 +188,82 @@ def _handler(upstream_port: int, delay: float, fail):
                 local.conn = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=120)
                 local.conn.request(self.command, self.path, body=body or None, headers=headers)
                 resp = local.conn.getresponse()
-            data = resp.read()
-            self.send_response(resp.status, resp.reason)
-            for key, value in resp.getheaders():
-                if key.lower() not in HOP_HEADERS and key.lower() != "content-length":
-                    self.send_header(key, value)
-            self.send_header("Content-Length", str(len(data)))
-            self._headers_buffer.append(b"\r\n")  # headers and body in one write
-            self._headers_buffer.append(data)
-            self.flush_headers()
+            return resp.status, resp.getheaders(), resp.read()
+
+        def _forward(self):
+            proxy = proxy_box[0]
+            time.sleep(delay)
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if proxy.dead.is_set():
+                return self._reset()
+            if limit is not None and not limit.take():
+                with proxy.lock:
+                    proxy.throttled += 1
+                data = b'{"error_code": "REQUEST_LIMIT_EXCEEDED", "message": "rate limited by the test proxy"}'
+                return self._answer(429, data, [("Content-Type", "application/json"), ("Retry-After", "1")])
+            chosen = fault(self.command, self.path) if fault else None
+            if isinstance(chosen, int):
+                chosen = Fault("status", chosen)
+            with proxy.lock:
+                proxy.faulted += chosen is not None
+                proxy.served += chosen is None
+            if chosen is None:
+                status, headers, data = self._upstream(body)
+                return self._answer(status, data, headers)
+            if chosen.kind == "status":
+                data = b'{"error_code": "TEMPORARILY_UNAVAILABLE", "message": "injected by the test proxy"}'
+                headers = [("Content-Type", "application/json")]
+                if chosen.retry_after is not None:
+                    headers.append(("Retry-After", chosen.retry_after))
+                return self._answer(chosen.status, data, headers)
+            if chosen.kind == "reset":
+                return self._reset()
+            if chosen.kind == "hang":
+                proxy.dead.wait(600)
+                return self._reset()
+            status, headers, data = self._upstream(body)
+            if chosen.kind == "truncate":
+                self._answer(status, data[: len(data) // 2], headers, length=len(data))
+                return self._reset()
+            return self._answer(status, data[: len(data) // 2], headers)  # "invalid"
 
         do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = _forward
 
-    return Delaying
+    return Faulting
+
+
+@contextmanager
+def fault_proxy(upstream_uri: str, fault=None, *, delay_s: float = 0.0, rate_limit: float | None = None,
+                port: int = 0):
+    """A proxy on 127.0.0.1 in front of a real server, injecting faults; yields a Proxy.
+
+    `fault(method, path)`: a Fault (or an HTTP status) for that request, or None to
+    forward it. `rate_limit`: requests per second beyond which it answers 429 with
+    `Retry-After: 1`, as a rate-limited registry does. `port`: 0 for a free one, or the
+    port of a proxy killed before (a server that comes back at the same address).
+    """
+    upstream_port = int(upstream_uri.rsplit(":", 1)[1])
+    box: list = []
+    limit = _RateLimit(rate_limit) if rate_limit else None
+    server = ThreadingHTTPServer(("127.0.0.1", port), _handler(upstream_port, delay_s, fault, box, limit))
+    server.daemon_threads = True
+    proxy = Proxy(server)
+    box.append(proxy)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
+    thread.start()
+    try:
+        yield proxy
+    finally:
+        if not proxy.dead.is_set():
+            proxy.kill()
 
 
 @contextmanager
 def delaying_proxy(upstream_uri: str, delay_s: float = 0.05, fail=None):
-    """An HTTP proxy on 127.0.0.1 that holds each request `delay_s` before forwarding it.
+    """An HTTP proxy on 127.0.0.1 that holds each request `delay_s` before forwarding it; yields its URI.
 
-    `fail(method, path)`: an HTTP status to answer instead of forwarding (a failing
-    gateway or server), or None to forward.
+    `fail(method, path)`: an HTTP status (or a Fault) to answer instead of forwarding
+    (a failing gateway or server), or None to forward.
     """
-    upstream_port = int(upstream_uri.rsplit(":", 1)[1])
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(upstream_port, delay_s, fail))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with fault_proxy(upstream_uri, fail, delay_s=delay_s) as proxy:
+        yield proxy.uri
