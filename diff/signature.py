@@ -87,9 +87,20 @@ def _compare_column(part: str, path: str, old: dict, new: dict) -> list[Change]:
         breaking = part == "outputs" or _required(new)
         out.append(Change("signature", f"{path}.required", CHANGED, _required(old), _required(new),
                           breaking=breaking, detail="now required" if _required(new) else "now optional"))
-    if part == "params" and old.get("default") != new.get("default"):
-        out.append(Change("signature", f"{path}.default", CHANGED, old.get("default"), new.get("default")))
+    if part == "params" and not _same_value(old.get("default"), new.get("default")):
+        out.append(Change("signature", f"{path}.default", CHANGED, old.get("default"), new.get("default"),
+                          detail=_type_detail(old.get("default"), new.get("default"))))
     return out
+
+
+def _same_value(old: Any, new: Any) -> bool:
+    """Equal as JSON values: `16` and `16.0` and `true` and `1` differ, as they do to a caller."""
+    return json.dumps(old, sort_keys=True) == json.dumps(new, sort_keys=True)
+
+
+def _type_detail(old: Any, new: Any) -> str:
+    kinds = [type(v).__name__ for v in (old, new) if v is not None]
+    return "value type changed" if len(kinds) == 2 and kinds[0] != kinds[1] else ""
 
 
 def _required(col: dict) -> bool:

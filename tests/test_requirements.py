@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
+import pytest
+
 from snapshot.model_files.requirements import parse_requirement_line, parse_requirements_text
+from tests.support.commands import snap
+from tests.support.fidelity import TOKEN, assistant_store
 
 _FILE = """\
 --index-url https://deploy:s3cret@pypi.example.invalid/simple
@@ -76,3 +82,51 @@ def test_comments_blank_lines_and_unreadable_lines():
     parsed = parse_requirements_text("ok==1\nnot a requirement!!\n")
     assert list(parsed["packages"]) == ["ok"]
     assert parsed["unparsed"] == ["not a requirement!!"]
+
+
+# Against a real registry: tests/support/fidelity.py logs Assistant v1-v3 and captures them.
+
+
+@pytest.fixture(scope="module")
+def assistant(mlflow_server, tmp_path_factory):
+    return assistant_store(mlflow_server, tmp_path_factory.mktemp("assistant"))
+
+
+def test_capture_keeps_pip_options_and_removes_the_token(assistant):
+    env = assistant["docs"]["1"]["environment"]["requirements"]
+    assert env["options"] == [{"option": "--index-url", "value": "https://example.invalid/simple"}]
+    assert env["packages"]["numpy"] == "==1.26.4"  # the hash is set aside, not part of the specifier
+    assert env["hashes"]["numpy"] == ["sha256:" + "ab" * 32]
+    assert env["packages"]["private-pkg"] == \
+        "@ git+https://[REDACTED]@gitlab.example.invalid/org/private-pkg.git@v1.0"
+    v3 = assistant["docs"]["3"]["environment"]["requirements"]["options"]
+    assert [o["option"] for o in v3] == ["--index-url", "--extra-index-url"]
+    for path in assistant["files"].values():
+        assert TOKEN.encode() not in path.read_bytes(), path
+
+
+def _diff(assistant, left, right, *extra):
+    files = assistant["files"]
+    return snap("diff", str(files[str(left)]), str(files[str(right)]), *extra, check=False)
+
+
+def test_an_index_change_fails_the_requirements_gate(assistant):
+    gate = _diff(assistant, 1, 2, "--fail-on", "requirements")
+    assert gate.returncode == 1, gate.stdout + gate.stderr
+    assert "https://example.invalid/simple" in gate.stdout and "https://attacker.invalid/simple" in gate.stdout
+    data = json.loads(_diff(assistant, 1, 2, "--format", "json").stdout)
+    moves = [(c["path"], c["kind"], c["old"], c["new"]) for c in data["changes"] if c["section"] == "requirements"]
+    assert moves == [("environment.requirements.options.--index-url", "changed",
+                      "https://example.invalid/simple", "https://attacker.invalid/simple")]
+
+
+def test_an_added_extra_index_and_equivalent_specifiers(assistant):
+    data = json.loads(_diff(assistant, 2, 3, "--format", "json").stdout)
+    requirements = {c["path"]: c for c in data["changes"] if c["section"] == "requirements"}
+    extra = requirements["environment.requirements.options.--extra-index-url"]
+    assert (extra["kind"], extra["new"]) == ("added", "https://mirror.invalid/simple")
+    # `pandas >= 2.0, < 3` and `pandas<3,>=2.0` are one requirement
+    assert not any("pandas" in path for path in requirements)
+    git = requirements["environment.requirements.packages.private-pkg"]
+    assert git["kind"] == "changed" and git["new"].endswith("private-pkg.git@v1.1") and "[REDACTED]@" in git["new"]
+    assert _diff(assistant, 2, 3, "--fail-on", "requirements").returncode == 1

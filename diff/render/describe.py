@@ -27,11 +27,22 @@ def title(left: Side, right: Side) -> str:
 def counts(result: DiffResult) -> str:
     n, sections = len(result.changes), len(result.sections)
     if not n:
-        return "no changes"
+        hidden = hidden_note(result)
+        return f"no changes shown; {hidden}" if hidden else "no changes"
     text = f"{_plural(n, 'change')} in {_plural(sections, 'section')}, {len(result.breaking)} breaking"
+    hidden = hidden_note(result)
+    return f"{text} ({hidden})" if hidden else text
+
+
+def hidden_note(result: DiffResult) -> str:
+    """`5 within tolerance, not shown`; also the changes --only and ignores left out, where counted."""
+    parts = []
     if result.tolerated:
-        text += f" ({len(result.tolerated)} within tolerance, not shown)"
-    return text
+        parts.append(f"{len(result.tolerated)} within tolerance")
+    for reason, count in sorted((getattr(result, "hidden", None) or {}).items()):
+        if count:
+            parts.append(f"{count} {reason}")
+    return f"{', '.join(parts)}, not shown" if parts else ""
 
 
 def _plural(n: int, word: str) -> str:
@@ -42,6 +53,8 @@ def value_text(value: Any, limit: int = 60) -> str:
     """A value as text: `—` when absent, JSON for lists and objects, cut at `limit` characters."""
     if value is None:
         return ABSENT
+    if value == "":
+        return '""'  # an empty value is there: not the same as absent (—)
     if isinstance(value, bool):
         text = "true" if value else "false"
     elif isinstance(value, float):
@@ -91,4 +104,31 @@ def new_text(change: Change, limit: int = 60) -> str:
 def _side_text(change: Change, value: Any, limit: int) -> str:
     if change.section == "aliases" and value is not None:
         return f"v{value}"  # `champion: v2 → v3`
+    if change.kind == "changed" and _types_differ(change.old, change.new):
+        return typed_text(value, limit)
     return value_text(value, limit)
+
+
+_TYPE_NAMES = ((bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"), (list, "list"),
+               (dict, "object"))
+
+
+def _types_differ(old: Any, new: Any) -> bool:
+    """Values of different JSON types; an integer and a number only when they read the same (16, 16.0)."""
+    if old is None or new is None or _type_name(old) == _type_name(new):
+        return False
+    numbers = all(_type_name(v) in ("integer", "number") for v in (old, new))
+    return not numbers or value_text(old) == value_text(new)
+
+
+def _type_name(value: Any) -> str:
+    return next((name for kind, name in _TYPE_NAMES if isinstance(value, kind)), type(value).__name__)
+
+
+def typed_text(value: Any, limit: int = 60) -> str:
+    """`16 (integer)`, `"16" (string)`: a value as JSON with its type, where only the type changed."""
+    if value is None:
+        return ABSENT
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    return f"{text} ({_type_name(value)})"
