@@ -142,7 +142,8 @@ def _map_events(section: str, model: str, version: str | None, old: dict, new: d
 
 
 def _kind(old, new) -> str:
-    return "set" if old is None else ("removed" if new is None else "changed")
+    """An empty description is what MLflow returns for none: setting one is `set`, clearing it `removed`."""
+    return "set" if old in (None, "") else ("removed" if new in (None, "") else "changed")
 
 
 def _iso(snap: Snap | None) -> str | None:

@@ -53,7 +53,7 @@ class Event:
     @property
     def sort_key(self):
         version = self.version or ""
-        return (self.after or "", self.model, SECTIONS.index(self.section),
+        return (self.model, self.after or "", SECTIONS.index(self.section),
                 (len(version), version), self.key or "", self.kind)
 
 
@@ -75,7 +75,8 @@ def summarize(result: DiffResult) -> Summary:
         sections[c.section] = sections.get(c.section, 0) + 1
     return Summary(
         changes=len(result.changes), sections=sections,
-        breaking=tuple(f"{c.path.removeprefix('mlmodel.parsed.signature.')}: {c.detail}" for c in result.breaking),
+        breaking=tuple(f"{c.path.removeprefix('mlmodel.parsed.signature.')}: {c.detail or c.kind}"
+                       for c in result.breaking),
         requirements=tuple(dict.fromkeys(_moved(c) for c in result.changes if c.section == "requirements")),
         metrics=tuple(dict.fromkeys(_moved(c) for c in result.changes if c.section == "metrics")),
     )

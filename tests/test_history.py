@@ -66,7 +66,7 @@ def _first_expected() -> set[tuple]:
         ("aliases", "moved", CHURN, None, alias, old, new),
         ("tags", "changed", CHURN, None, key, tag_old, tag_new),
         ("versions", "deleted", CHURN, hr.FIRST["deleted"], None, None, None),
-        ("description", "set", ECHO, echo_v, "description", None, text),
+        ("description", "set", ECHO, echo_v, "description", "", text),  # MLflow returns "" for no description
         ("tags", "changed", CHURN, v, vkey, vold, vnew),
     }
 
@@ -143,12 +143,12 @@ def test_text_and_markdown_say_what_json_says(history, offline):
     text = _changes(history, offline, *window, fmt="text").stdout
     md = _changes(history, offline, *window, fmt="md").stdout
     assert text.startswith("Registry changes ")
-    assert f"{len(events)} events in 3 models, 2 breaking" in text.splitlines()[0]
+    assert f"{len(events)} events in 3 models, 3 breaking" in text.splitlines()[0]
     assert md.count("\n| ") == len(events) + 1  # the header row, then one row per event
     for line in ("alias champion moved v2 → v3", "alias champion moved v3 → v2", "v1 deleted",
                  "v4 appeared  BREAKING", "tag domain changed retention → customer-retention",
                  "v2 tag validation_status changed pending → retired", "v3 tag owner removed team-churn → —",
-                 "v1 description set — → first echo", "model appeared"):
+                 "v1 description set \"\" → first echo", "model appeared"):
         assert line in text, line
     for cell in ("alias champion moved", "**BREAKING** v4 appeared", "v1 deleted", "v3 tag owner removed"):
         assert cell in md, cell
@@ -230,3 +230,58 @@ def test_compare_at_a_moment_sees_the_registry_then(history, offline):
     assert proc.returncode == 1
     assert [(v["model"], v["version"]) for v in result["left_only"]] == [(CHURN, hr.FIRST["deleted"])]
     assert sorted((v["model"], v["version"]) for v in result["right_only"]) == [(CHURN, "4"), (hr.NEW_MODEL, "1")]
+
+
+# Engine tier: plain documents, no server.
+
+def test_when_forms():
+    from datetime import UTC, datetime
+
+    from history.when import parse_when
+
+    now = datetime(2026, 12, 2, 15, 0, 0, tzinfo=UTC)
+    assert parse_when("2026-11-01", now) == "20261101T000000.000000Z"
+    assert parse_when("2026-11-01T21:30+01:00", now) == "20261101T203000.000000Z"
+    assert parse_when("20261126T213000.123456Z", now) == "20261126T213000.123456Z"
+    assert parse_when("yesterday", now) == "20261201T000000.000000Z"
+    assert parse_when("7d", now) == "20261125T150000.000000Z"
+    assert parse_when("12h", now) == "20261202T030000.000000Z"
+    assert parse_when("now", now) == "20261202T150000.000000Z"
+    from snapshot.errors import BadOption
+
+    with pytest.raises(BadOption, match="'last week' is not a moment"):
+        parse_when("last week", now, option="--since")
+
+
+def _store_of(root, docs):
+    from snapshot.formats.document import seal
+    from snapshot.store.layout import write_to_store
+
+    for i, doc in enumerate(docs):
+        write_to_store(seal(doc, f"2026-11-27T10:00:00.{i:06d}Z"), root, "json")
+    return str(root)
+
+
+def _renumbered(doc: dict, version: str) -> dict:
+    import copy
+
+    doc = copy.deepcopy(doc)
+    doc["manifest"]["model_version"] = version
+    doc["model_version"]["version"] = version
+    return doc
+
+
+def test_compare_reports_equally_good_matches_as_ambiguous(tmp_path, offline):
+    from snapshot.formats.files import load_snapshot
+    from tests.support.reference import REPO
+
+    captured = REPO / "fixtures" / "captured"
+    v3 = load_snapshot(next((captured / "Churn" / "v3").glob("*.json")))
+    right = _store_of(tmp_path / "right", [_renumbered(v3, "7"), _renumbered(v3, "8")])
+    proc = _compare(str(captured), right, offline)
+    assert proc.returncode == 1, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["pairs"] == []
+    assert sorted((v["model"], v["version"]) for v in result["left_only"]) == [(CHURN, "2"), (ECHO, "1")]
+    sides = {(a["side"], a["version"]["version"]): [c["version"] for c in a["candidates"]] for a in result["ambiguous"]}
+    assert sides == {("left", "3"): ["7", "8"], ("right", "7"): ["3"], ("right", "8"): ["3"]}

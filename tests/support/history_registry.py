@@ -42,7 +42,8 @@ CHANGED = (ECHO, "1", "prefix", "hello", "hallo")  # migrated with another param
 
 
 def _stems(store: Path) -> set[str]:
-    return {p.stem for p in store.rglob("*.json") if ".snap-journal" not in p.parts}
+    """Capture times of the snapshot files (not the index's or journal's own files, in dot-folders)."""
+    return {p.stem for p in store.rglob("*.json") if not any(part.startswith(".") for part in p.relative_to(store).parts)}
 
 
 def _capture(uri: str, store: Path) -> list[str]:
@@ -170,7 +171,9 @@ def _copy_version(source, target, key: tuple[str, str], experiments: dict, where
                     local = mlflow.artifacts.download_artifacts(run_id=mv.run_id, artifact_path=path,
                                                                 dst_path=f"{tmp}/run", tracking_uri=source_uri)
                     mlflow.log_artifacts(local, path)
-        logged = source.get_logged_model(mv.model_id)
+        # The REST reply of a version may leave model_id out; its source `models:/<model id>` names it too.
+        model_id = mv.model_id or mv.source.removeprefix("models:/")
+        logged = source.get_logged_model(model_id)
         model = target.create_logged_model(experiment_id, name=logged.name, source_run_id=run_id, params=params,
                                            tags={k: v for k, v in logged.tags.items() if not k.startswith("mlflow.")})
         target.log_model_artifacts(model.model_id, model_dir)
