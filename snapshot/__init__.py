@@ -52,6 +52,9 @@ def capture_one(uri: str, tracking_uri: str | None = None, registry_uri: str | N
     `exit_code` and a message saying what to do) when the server or the URI is wrong.
     """
     from snapshot.capture.request import CaptureOptions
+    from snapshot.sources.databricks import check_databricks
+
+    check_databricks(tracking_uri, registry_uri)  # a bad Databricks host, TLS or token fails in seconds
     from snapshot.capture.version import capture_one as _capture_one  # imports mlflow
 
     options = CaptureOptions(metric_history=metric_history, checksums=checksums, checksum_limit=checksum_limit)
@@ -68,9 +71,11 @@ def capture_to_store(uris: str | list[str] | tuple[str, ...] = (), store: StrPat
     capture in which some versions failed returns them under "failed" rather than raising.
     """
     from snapshot.capture.request import CaptureRequest
+    from snapshot.sources.databricks import check_databricks
 
     request = CaptureRequest(tuple([uris] if isinstance(uris, str) else uris), all_models, None, tracking_uri,
                              registry_uri, _as_path(store), None, fmt)
+    check_databricks(tracking_uri, registry_uri)
     return run_capture(request)
 
 

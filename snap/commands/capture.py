@@ -46,6 +46,9 @@ def capture(
                              max_rps=max_rps, max_wait=max_wait)
     request = CaptureRequest(uris or (), all_models, filter_string, tracking_uri, registry_uri, store, output, fmt,
                              options, workers, resume)
+    from snapshot.sources.databricks import check_databricks
+
+    check_databricks(tracking_uri, registry_uri)  # a bad host, TLS or token fails in seconds, before mlflow loads
     from snapshot.sources.connection import fast_fail_databricks_probes  # imports mlflow
 
     fast_fail_databricks_probes()
