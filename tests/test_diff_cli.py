@@ -90,7 +90,7 @@ def test_tolerance_ignore_only_and_output_file(store, tmp_path):
 def test_text_output(store):
     code, out, _ = run("diff", "v2", "v3", "--store", str(store), "--only", "params")
     assert code == 1
-    assert out.splitlines()[0] == "Churn v2 → v3: 1 change in 1 section, 0 breaking (3 outside --only, not shown)"
+    assert out.splitlines()[0] == "Churn v2 → v3: 1 change in 1 section, 0 breaking"
     assert "run.params.lr" in out and "+0.1 (+100.00%)" in out
 
 
