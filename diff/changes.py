@@ -52,6 +52,7 @@ class DiffResult:
     changes: list[Change]
     tolerated: list[Change] = field(default_factory=list)  # metric moves within --tolerance
     modified: tuple[str, ...] = ()  # "left"/"right": read with --allow-modified, content hash fails
+    hidden: dict[str, int] = field(default_factory=dict)  # changes left out, by reason ("outside --only": 3)
 
     @property
     def sections(self) -> list[str]:

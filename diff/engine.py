@@ -8,6 +8,8 @@ imports mlflow: snapshots can come from any model on any server.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from diff import keyed, records, requirements, signature
 from diff.changes import SECTIONS, WITHIN_TOLERANCE, Change, DiffOptions, DiffResult, Side
 from diff.generic import compare_generic
@@ -36,8 +38,24 @@ CLAIMED = tuple(glob for _, _, globs in AREAS for glob in globs)
 
 
 def diff_snapshots(left: dict, right: dict, options: DiffOptions | None = None) -> DiffResult:
-    """Every change from `left` to `right`, sorted by section then path."""
+    """Every change from `left` to `right`, sorted by section then path.
+
+    `hidden` counts what --only and --ignore left out, so the output can say so.
+    """
     options = options or DiffOptions()
+    result = _compare(left, right, options)
+    shown = len(result.changes) + len(result.tolerated)
+    hidden = {}
+    for reason, wider in (("outside --only", replace(options, only=())), ("ignored by --ignore",
+                                                                         replace(options, ignore=()))):
+        if wider != options:  # compared again only when the option was given
+            every = _compare(left, right, wider)
+            hidden[reason] = len(every.changes) + len(every.tolerated) - shown
+    hidden = {reason: n for reason, n in hidden.items() if n > 0}
+    return replace(result, hidden=hidden) if hidden else result
+
+
+def _compare(left: dict, right: dict, options: DiffOptions) -> DiffResult:
     ignores = active_ignores(options.ignore, options.default_ignores)
     changes: list[Change] = []
     masked_left, masked_right = _mask_unavailable(left, right)

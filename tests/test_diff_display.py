@@ -50,12 +50,25 @@ def test_an_empty_value_is_not_an_absent_one(files):
 
 
 def test_changes_hidden_by_tolerance_are_counted(files):
-    """accuracy moved 0.90 -> 0.901: within --tolerance, so hidden, and the output says so."""
+    """accuracy moved 0.90 -> 0.901: within --tolerance, so hidden; --only hid the rest; the output says both."""
     args = ("--only", "metrics", "--tolerance", "accuracy=0.01")
     data = json.loads(_diff(files, "1", "2", *args, "--format", "json").stdout)
     assert data["summary"]["changes"] == 0 and data["summary"]["within_tolerance"] == 1
+    every = json.loads(_diff(files, "1", "2", "--format", "json").stdout)["summary"]["changes"]
+    others = every - 1  # all but the accuracy move are outside --only metrics
     text = _diff(files, "1", "2", *args)
     assert text.returncode == 0
-    assert "no changes shown; 1 within tolerance, not shown" in text.stdout.splitlines()[0]
+    headline = f"no changes shown; 1 within tolerance, {others} outside --only, not shown"
+    assert text.stdout.splitlines()[0] == f"Assistant v1 → v2: {headline}"
     md = _diff(files, "1", "2", *args, "--format", "md").stdout
-    assert "no changes shown; 1 within tolerance, not shown" in md
+    assert f"\n{headline}\n" in md
+
+
+def test_changes_hidden_by_ignores_are_counted(files):
+    """v1 -> v2 changed requirements.txt, so its size: ignoring artifacts hides those rows, and says how many."""
+    every = json.loads(_diff(files, "1", "2", "--format", "json").stdout)["changes"]
+    artifacts = sum(c["section"] == "artifacts" for c in every)
+    assert artifacts >= 2
+    text = _diff(files, "1", "2", "--ignore", "artifacts.*").stdout
+    assert text.splitlines()[0].endswith(f"({artifacts} ignored by --ignore, not shown)")
+    assert "requirements.txt.size" not in text
