@@ -31,7 +31,7 @@ def changed_v3() -> dict:
     doc["run"]["params"]["lr"] = "0.2"
     doc["mlmodel"]["parsed"]["signature"]["inputs"].append({"name": "tenure", "type": "long", "required": True})
     doc["environment"]["requirements"]["packages"]["scikit-learn"] = "==1.5.0"
-    return doc
+    return seal(doc, T1)  # edited after make_doc sealed it: sealed again, or it would read as modified
 
 
 @pytest.fixture
