@@ -177,3 +177,17 @@ def test_env_var_must_be_set_to_allow(store, monkeypatch):
         load_snapshot(path)
     monkeypatch.setenv("SNAP_ALLOW_MODIFIED", "1")
     assert load_snapshot(path)["run"]["params"][key] == EDITED
+
+
+def test_a_content_hash_that_is_not_a_hash_is_never_quoted(tmp_path):
+    from tests.support.documents import make_doc
+
+    doc = make_doc("3")
+    doc["manifest"]["content_hash"] = "<img src=x onerror=alert(1)>"
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with allowing_modified():
+        loaded = load_snapshot(path)
+    warning = modified_warning(loaded)
+    assert warning.startswith("this snapshot was modified after capture: its content_hash is not a sha256 hash")
+    assert "<img" not in warning

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -25,6 +26,7 @@ from snapshot.formats.inert import terminal_safe
 
 ALLOW_ENV = "SNAP_ALLOW_MODIFIED"
 OK, MODIFIED, DAMAGED = "ok", "modified", "damaged"
+_HASH = re.compile(r"sha256:[0-9a-f]{64}")
 EXIT_PROBLEMS = 1  # `snap verify`: some file is modified or damaged (documented in README)
 
 
@@ -61,6 +63,8 @@ def is_modified(doc: dict) -> bool:
 def _mismatch(seal: Seal) -> str:
     if seal.stored is None:
         return f"it has no content hash (its content hashes to {seal.computed})"
+    if not _HASH.fullmatch(seal.stored):  # file content: quoted only when it is a hash, never as text to render
+        return f"its content_hash is not a sha256 hash (its content hashes to {seal.computed})"
     return f"its content hashes to {seal.computed}, not the {seal.stored} it was sealed with"
 
 
