@@ -31,7 +31,8 @@ def default_window(view: StoreView, gap_seconds: float, models: list[str] | None
     return runs[-2][1], runs[-1][1]
 
 
-def changelog(view: StoreView, since: str, until: str, models: list[str] | None = None) -> Changelog:
+def changelog(view: StoreView, since: str, until: str, models: list[str] | None = None,
+               gap_seconds: float = 300.0) -> Changelog:
     """Every event after `since` and at or before `until` (stems; "" for since means the beginning)."""
     known = view.models()
     for name in models or []:
@@ -42,17 +43,17 @@ def changelog(view: StoreView, since: str, until: str, models: list[str] | None 
     for model in models or known:
         window = between(view.by_model[model], since, until)
         if window:
-            events += _model_events(view, model, since, window)
-            events += _gone(view, model, since, until)
+            base = _model_base(view, model, since, window, gap_seconds)
+            events += _model_events(view, model, base, window)
+            events += _gone(view, model, base, (since, until))
             for version in sorted({s.version for s in window}, key=lambda v: (len(v), v)):
                 events += _version_events(view, model, version, since, until)
     return Changelog(stem_to_iso(since) if since else None, stem_to_iso(until), tuple(models or ()),
                      sorted(events, key=lambda e: e.sort_key))
 
 
-def _model_events(view: StoreView, model: str, since: str, window: list[Snap]) -> list[Event]:
+def _model_events(view: StoreView, model: str, base: Snap | None, window: list[Snap]) -> list[Event]:
     """The registered model through its snapshots: appeared, alias moves, tags, description."""
-    base = newest_at(view.by_model[model], since) if since else None
     events, prev, prev_snap = [], None, base
     if base is not None:
         prev = _model_part(st.registered_model(view, base))
@@ -96,6 +97,23 @@ def _prune(old: dict, new: dict, depth: int, keep: tuple = ()) -> tuple[dict, di
 
 
 _MISSING = object()
+
+
+def _model_base(view: StoreView, model: str, since: str, window: list[Snap], gap: float) -> Snap | None:
+    """The model's newest snapshot at `since`, or one of the same capture that is opened anyway.
+
+    One capture run reads a registered model once for all its versions, so any
+    snapshot of that capture tells the same; the one before a version that
+    changed is needed for that version's diff already.
+    """
+    base = newest_at(view.by_model[model], since) if since else None
+    if base is None:
+        return None
+    for version in dict.fromkeys(s.version for s in window):
+        before = newest_at(view.by_version[(model, version)], since)
+        if before is not None and st.seconds(base.stem) - st.seconds(before.stem) <= gap:
+            return before
+    return base
 
 
 def _model_part(rm: dict) -> dict:
@@ -213,9 +231,9 @@ def _version_part(doc: dict) -> dict:
     return {**doc, "manifest": None, "registered_model": None, "model_version": mv}
 
 
-def _gone(view: StoreView, model: str, since: str, until: str) -> list[Event]:
+def _gone(view: StoreView, model: str, base: Snap | None, window: tuple[str, str]) -> list[Event]:
     """Versions a whole-model capture in the window no longer found (see history.state)."""
-    base = newest_at(view.by_model[model], since) if since else None
+    since, until = window
     last = newest_at(view.by_model[model], until)
     if base is not None and _raw(view, base) == _raw(view, last):
         return []  # the registered model never changed, so nothing was deleted (MLflow bumps it on delete)

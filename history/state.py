@@ -22,14 +22,14 @@ def captures(view: StoreView, gap_seconds: float, models: list[str] | None = Non
     stems = sorted({s.stem for s in view.snaps if not models or s.model in models})
     groups: list[list[str]] = []
     for stem in stems:
-        if groups and _seconds(stem) - _seconds(groups[-1][-1]) <= gap_seconds:
+        if groups and seconds(stem) - seconds(groups[-1][-1]) <= gap_seconds:
             groups[-1].append(stem)
         else:
             groups.append([stem])
     return [(g[0], g[-1]) for g in groups]
 
 
-def _seconds(stem: str) -> float:
+def seconds(stem: str) -> float:
     # stems are YYYYMMDDTHHMMSS.ffffffZ; day arithmetic by ordinal keeps this fast for 100,000 stems
     from datetime import date
 

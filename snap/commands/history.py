@@ -40,7 +40,7 @@ def changes(
     first, last = default_window(view, gap, model or None)
     start = parse_when(since, option="--since") if since else first
     end = parse_when(until, option="--until") if until else last
-    log = changelog(view, start, end, model or None)
+    log = changelog(view, start, end, model or None, gap)
     emit(render_changelog(log, fmt), output)
     raise typer.Exit(1 if failing_events(log, fail_on) else 0)
 
