@@ -14,7 +14,17 @@ Spark, DuckDB, polars, pandas and pyarrow.dataset read each table as a folder.
 `fs` is an fsspec filesystem and `root` the store's root on it.
 """
 
-from snapshot.dataset.compact import compact_dataset, part_counts
-from snapshot.dataset.writer import append_to_dataset, rebuild_dataset
-
 __all__ = ["append_to_dataset", "compact_dataset", "part_counts", "rebuild_dataset"]
+
+
+def __getattr__(name: str):
+    """The functions above, imported when first used: `snap sql` needs none of them (nor pyarrow)."""
+    if name in ("append_to_dataset", "rebuild_dataset"):
+        from snapshot.dataset import writer
+
+        return getattr(writer, name)
+    if name in ("compact_dataset", "part_counts"):
+        from snapshot.dataset import compact
+
+        return getattr(compact, name)
+    raise AttributeError(name)

@@ -18,33 +18,15 @@ from datetime import datetime, timezone
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from snapshot.dataset.layout import DATASET_DIR, dataset_root, is_local, list_parts  # noqa: F401 - re-exported
 from snapshot.errors import StoreNotWritable
 
-DATASET_DIR = "parquet"
 _COMPRESSION = "zstd"
-
-
-def is_local(fs) -> bool:
-    protocol = fs.protocol if isinstance(fs.protocol, (tuple, list)) else (fs.protocol,)
-    return bool({"file", "local"} & set(protocol))
-
-
-def dataset_root(root: str) -> str:
-    return posixpath.join(str(root).rstrip("/"), DATASET_DIR)
 
 
 def part_name() -> str:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     return f"part-{stamp}-{uuid.uuid4().hex[:12]}.parquet"
-
-
-def list_parts(fs, folder: str) -> list[str]:
-    """The visible Parquet parts under `folder` (any depth), sorted by name."""
-    if not fs.exists(folder):
-        return []
-    found = fs.find(folder)
-    return sorted(p for p in found
-                  if p.endswith(".parquet") and not posixpath.basename(p).startswith((".", "_")))
 
 
 class PartFile:

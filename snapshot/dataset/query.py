@@ -1,18 +1,16 @@
 """`snap sql`: DuckDB over the store's dataset, local or on object storage.
 
-Each table is opened with `pyarrow.dataset` (through the store's fsspec
-filesystem, so no DuckDB extension is needed) and registered as a view.
+On a local disk DuckDB reads each table's part files itself; on object storage
+each table is opened with `pyarrow.dataset` through the store's fsspec
+filesystem (so no DuckDB extension has to be downloaded) and registered. Either
+way only published parts are read, and each table is one view.
 """
 
 from __future__ import annotations
 
 import posixpath
 
-import pyarrow as pa
-import pyarrow.dataset as ds
-
-from snapshot.dataset.parts import dataset_root, is_local, list_parts
-from snapshot.dataset.schemas import PARTITION, TABLES, with_partition
+from snapshot.dataset.layout import PARTITION, TABLE_NAMES, dataset_root, is_local, list_parts
 from snapshot.dataset.versions import version_key
 from snapshot.errors import SnapError
 
@@ -40,12 +38,29 @@ class QueryFailed(SnapError):
     pass
 
 
-def _open_table(fs, folder: str, schema: pa.Schema):
-    if not list_parts(fs, folder):
-        return with_partition(schema).empty_table()
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _register(con, fs, name: str, folder: str) -> None:
+    parts = list_parts(fs, folder)
+    if parts and is_local(fs):
+        files = ", ".join(_quote(p) for p in parts)
+        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet([{files}], hive_partitioning = true, "
+                    f"hive_types = {{'{PARTITION}': VARCHAR}}, union_by_name = true)")
+        return
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+
+    from snapshot.dataset.schemas import TABLES, with_partition
+
+    schema = with_partition(TABLES[name])
+    if not parts:
+        con.register(name, schema.empty_table())
+        return
     partitioning = ds.partitioning(pa.schema([(PARTITION, pa.string())]), flavor="hive")
-    options = {} if is_local(fs) else {"filesystem": fs}
-    return ds.dataset(folder, schema=with_partition(schema), format="parquet", partitioning=partitioning, **options)
+    con.register(name, ds.dataset(parts, schema=schema, format="parquet", partitioning=partitioning,
+                                  filesystem=fs, partition_base_dir=folder))
 
 
 def connect(fs, root: str):
@@ -57,8 +72,8 @@ def connect(fs, root: str):
         raise DatasetNotFound(f"no Parquet dataset at {base}; capture into the store first "
                               "(or run snap reindex for snapshots copied in)")
     con = duckdb.connect()
-    for name, schema in TABLES.items():  # DuckDB keeps each registered dataset alive with the connection
-        con.register(name, _open_table(fs, posixpath.join(base, name), schema))
+    for name in TABLE_NAMES:  # DuckDB keeps each registered dataset alive with the connection
+        _register(con, fs, name, posixpath.join(base, name))
     con.execute(_LATEST)
     con.create_function("version_key", version_key, ["VARCHAR"], "VARCHAR")
     return con

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from snapshot.dataset.layout import PARTITION, TABLE_NAMES
 from snapshot.formats.parquet import SCHEMA as LONG_SCHEMA
 
-PARTITION = "captured_month"
 TIMESTAMP = pa.timestamp("us", tz="UTC")
 
 KEY = [
@@ -91,7 +91,7 @@ _COLUMNS = {
     ],
 }
 
-TABLES: dict[str, pa.Schema] = {name: pa.schema(KEY + cols) for name, cols in _COLUMNS.items()}
+TABLES: dict[str, pa.Schema] = {name: pa.schema(KEY + _COLUMNS[name]) for name in TABLE_NAMES}
 
 
 def with_partition(schema: pa.Schema) -> pa.Schema:
