@@ -17,7 +17,7 @@ AllowModified = typer.Option(False, "--allow-modified",
 @app.command("verify")
 @handles_errors()
 def verify(
-    targets: list[Path] = typer.Argument(None, metavar="[STORE|FILE]...", help="stores (folders) and snapshot files [default: $SNAP_STORE, else ./snapshots]"),
+    targets: list[Path] = typer.Argument(None, metavar="STORE|FILE", help="stores (folders) and snapshot files [default: $SNAP_STORE, else ./snapshots]"),
     fmt: str = typer.Option("text", "--format", help="text or json"),
 ) -> None:
     """Check the content hash of every snapshot file (JSON and Parquet) in stores or files, offline.
