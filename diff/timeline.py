@@ -16,7 +16,7 @@ from diff.render.as_markdown import code_cell, escape
 from diff.render.describe import new_text, note, old_text
 from snapshot.errors import BadReference
 from snapshot.formats.files import load_snapshot
-from snapshot.store.layout import list_entries, resolve_entry
+from snapshot.store.layout import find_entry, model_entries
 
 
 @dataclass(frozen=True)
@@ -40,9 +40,8 @@ def version_timeline(store, ref: str, model: str | None = None) -> Timeline:
     if ref.startswith("models:/") or ref.endswith((".json", ".parquet")):
         raise BadReference(f"snap log takes a store reference like Churn/5 or v5, not {ref!r}; "
                            "its history comes from the store's snapshots of that version")
-    entries = list_entries(store)
-    newest = resolve_entry(entries, str(store), ref, model)
-    entries = [e for e in entries if (e.model, e.version) == (newest.model, newest.version)]
+    newest = find_entry(store, ref, model)
+    entries = [e for e in model_entries(store, newest.model) if e.version == newest.version]
     steps, previous = [], None
     for entry in entries:
         doc = load_snapshot(entry.path)

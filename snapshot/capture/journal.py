@@ -18,19 +18,21 @@ import hashlib
 import json
 import threading
 import time
-from pathlib import Path
 
+from snapshot.errors import SnapError
 from snapshot.formats.document import utc_now
-from snapshot.formats.files import write_atomic
+from snapshot.store.backend import open_store
 
 FLUSH_SECONDS = 2.0
 DIRNAME = ".snap-journal"
 
 
 class Journal:
-    def __init__(self, store: Path, selection: dict, resume: bool = True):
+    def __init__(self, store, selection: dict, resume: bool = True):
         key = hashlib.sha256(json.dumps(selection, sort_keys=True).encode("utf-8")).hexdigest()[:16]
-        self.path = store / DIRNAME / f"{key}.json"
+        self.store = open_store(store)
+        self.rel = f"{DIRNAME}/{key}.json"
+        self.path = self.store.file(self.rel)  # shown to the user: a Path, or a URL on object storage
         self.selection = selection
         self._lock = threading.Lock()
         self._last_flush = 0.0
@@ -41,8 +43,8 @@ class Journal:
 
     def _load(self) -> None:
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = json.loads(self.store.read(self.rel).decode("utf-8"))
+        except (OSError, ValueError, SnapError):
             return
         if data.get("selection") != self.selection:
             return
@@ -70,9 +72,10 @@ class Journal:
             body = {"selection": self.selection, "started_at": self.started_at,
                     "done": {name: sorted(v) for name, v in sorted(self.done.items())}}
             self._last_flush = time.monotonic()
-            write_atomic(self.path, (json.dumps(body, indent=1, sort_keys=True) + "\n").encode("utf-8"))
+            self.store.write(self.rel, (json.dumps(body, indent=1, sort_keys=True) + "\n").encode("utf-8"))
 
     def remove(self) -> None:
-        self.path.unlink(missing_ok=True)
-        with contextlib.suppress(OSError):  # other journals remain
-            self.path.parent.rmdir()
+        self.store.remove([self.rel])
+        if self.store.local:
+            with contextlib.suppress(OSError):  # other journals remain
+                self.path.parent.rmdir()

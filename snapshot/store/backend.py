@@ -71,7 +71,8 @@ def filesystem(url: str):
     try:
         import fsspec
 
-        fs = fsspec.filesystem(protocol)
+        # No listings cache: another process may write the store meanwhile (claims, segments).
+        fs = fsspec.filesystem(protocol, use_listings_cache=False)
     except ImportError:
         raise StoreUrlUnsupported(f"{scheme}:// stores need the {package} package, which is not installed; "
                                   f"pip install 'snap-mlflow[{extra}]'") from None
@@ -120,6 +121,10 @@ class Store:
     def file(self, rel: str):
         """What a user is shown for a file, and what load_snapshot reads: a Path, or a URL."""
         raise NotImplementedError
+
+    def file_name(self, rel: str) -> str:
+        """str(self.file(rel)), without building a Path (listings of 100,000 rows)."""
+        return f"{self.url}/{rel}"
 
     def read(self, rel: str) -> bytes:
         raise NotImplementedError
@@ -272,7 +277,7 @@ class ObjectStore(Store):
 
     def remove(self, rels: list[str]) -> None:
         if rels:
-            with storage_errors(self.url, writing=True):
+            with storage_errors(self.url, writing=True), contextlib.suppress(FileNotFoundError):
                 self.fs.rm([self._key(r) for r in rels])
 
     def is_store(self) -> bool:

@@ -8,7 +8,8 @@ from pathlib import Path
 from snapshot.errors import BadOption, SnapshotNotFound
 from snapshot.formats.inert import terminal_safe
 from snapshot.store.backend import open_store
-from snapshot.store.layout import default_store, list_entries
+from snapshot.store.index import all_rows
+from snapshot.store.layout import default_store
 
 
 def list_store(store: str | Path | None) -> list[dict]:
@@ -18,13 +19,18 @@ def list_store(store: str | Path | None) -> list[dict]:
         raise BadOption(f"store {root} is a file, not a folder; pass --store with a snapshot folder")
     if not root.is_store():
         raise SnapshotNotFound(f"no store at {root}; capture into it first, or pass --store / set SNAP_STORE")
-    return [{"model": e.model, "version": e.version, "aliases": list(e.aliases), "captured_at": e.captured_at,
-             "content_hash": e.content_hash, "path": str(e.path)} for e in list_entries(root)]
+    return [{"model": r["model"], "version": r["version"], "aliases": r.get("aliases") or [],
+             "captured_at": r.get("captured_at"), "content_hash": r.get("content_hash"),
+             "path": root.file_name(f"{r['path']}.{'json' if 'json' in (r.get('formats') or ['json']) else 'parquet'}")}
+            for r in all_rows(root)]
+
+
+_one_line = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def render_listing(rows: list[dict], fmt: str) -> str:
-    if fmt == "json":
-        return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "json":  # one row a line, by json's C encoder (an indent would force its slow pure-Python one)
+        return "[\n" + ",\n".join(map(_one_line, rows)) + "\n]\n" if rows else "[]\n"
     if fmt != "table":
         raise BadOption(f"--format must be table or json, not {fmt!r}")
     if not rows:

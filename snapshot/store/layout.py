@@ -132,12 +132,23 @@ def entry_of(store: Store, row: dict) -> Entry:
 
 def list_entries(store) -> list[Entry]:
     """Every snapshot in the store, by model, version (numeric) and capture time, read from the index."""
-    from snapshot.store.index import load_index
+    from snapshot.store.index import all_rows
 
     store = open_store(store)
     if not store.is_store():
         return []
-    return [entry_of(store, row) for row in load_index(store).sorted_rows()]
+    return [entry_of(store, row) for row in all_rows(store)]
+
+
+def model_entries(store, name: str) -> list[Entry]:
+    """The snapshots of one model, oldest first, reading only that model's index rows."""
+    from snapshot.store.index import load_rows
+
+    store = open_store(store)
+    if not store.is_store():
+        return []
+    rows = load_rows(store, escape_name(name)).sorted_rows()
+    return [entry_of(store, row) for row in rows if row["model"] == name]
 
 
 _REF = re.compile(r"^(?:(?P<model>.+?)(?P<sep>[/@]))?(?P<rest>[^/@]+)$")
@@ -149,7 +160,16 @@ def resolve_ref(store, ref: str, model: str | None = None) -> Path | str:
     `v5` or `5` (the store's only model, or `model`), `NAME/5`, `NAME@ALIAS`
     (the version the alias pointed to in the model's newest snapshot).
     """
-    return resolve_entry(list_entries(store), str(store), ref, model).path
+    return find_entry(store, ref, model).path
+
+
+def find_entry(store, ref: str, model: str | None = None) -> Entry:
+    """The newest entry a reference names; only the named model's rows are read when it names one."""
+    store = open_store(store)
+    m = _REF.match(ref)
+    name = (m.group("model") if m else None) or model or os.environ.get("SNAP_MODEL") or None
+    own = model_entries(store, name) if name else []
+    return resolve_entry(own or list_entries(store), str(store), ref, model)
 
 
 def resolve_entry(entries: list[Entry], where: str, ref: str, model: str | None = None) -> Entry:

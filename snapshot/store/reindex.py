@@ -18,14 +18,18 @@ def reindex(store) -> dict:
     store = open_store(store)
     if not store.is_store():
         raise SnapshotNotFound(f"no store at {store}; capture into it first, or pass --store / set SNAP_STORE")
-    # Segments listed before the scan were written after their snapshots: the scan sees those, so they may go.
-    before = [f"{idx.SEGMENTS}/{n}" for n in idx.segment_names(store)]
-    rebuilt, docs = idx.Index(segments=before), []
-    for row in scan_rows(store, docs):
-        rebuilt.add(row)
-    idx.compact(store, rebuilt)
+    docs: list[dict] = []
+    total = replaced = 0
+    for folder in idx.model_folders(store):
+        # Segments listed before the scan were written after their snapshots: the scan sees those, so they may go.
+        before = [f"{idx.MODELS}/{folder}/{n}" for n in idx.segment_names(store, folder)]
+        rebuilt = idx.Rows(folder, segments=before)
+        for row in scan_rows(store, [folder], docs):
+            rebuilt.add(row)
+        idx.compact(store, rebuilt)
+        total, replaced = total + len(rebuilt.rows), replaced + len(before)
     after_write(store, docs)
-    return {"snapshots": len(rebuilt.rows), "segments_replaced": len(before), "claims_removed": _old_claims(store)}
+    return {"snapshots": total, "segments_replaced": replaced, "claims_removed": _old_claims(store)}
 
 
 def _old_claims(store) -> int:

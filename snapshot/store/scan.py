@@ -18,22 +18,15 @@ from snapshot.store.layout import RESERVED, version_folder
 SUFFIXES = (".json", ".parquet")
 
 
-def _is_model_folder(name: str) -> bool:
+def is_model_folder(name: str) -> bool:
     return not name.startswith(".") and name not in RESERVED
 
 
-def has_snapshot_folders(store: Store) -> bool:
-    """Whether the store's top level holds anything that may be a model's folder."""
-    return any(item.is_dir and _is_model_folder(item.name) for item in store.listdir(""))
-
-
-def snapshot_files(store: Store) -> dict[str, list[str]]:
-    """{`model/vN/stem`: [formats]} of every file laid out as a snapshot."""
+def snapshot_files(store: Store, folders: list[str]) -> dict[str, list[str]]:
+    """{`model/vN/stem`: [formats]} of every file laid out as a snapshot in these model folders."""
     found: dict[str, list[str]] = {}
-    for item in store.listdir(""):
-        if not (item.is_dir and _is_model_folder(item.name)):
-            continue
-        for rel in store.find(item.name):
+    for folder in folders:
+        for rel in store.find(folder):
             parts = rel.split("/")
             if len(parts) != 3 or not parts[1].startswith("v") or parts[2].startswith("."):
                 continue
@@ -43,13 +36,15 @@ def snapshot_files(store: Store) -> dict[str, list[str]]:
     return found
 
 
-def scan_rows(store: Store, docs: list | None = None) -> Iterator[dict]:
-    """An index row for every readable snapshot that sits where its manifest says; `docs` collects the documents."""
+def scan_rows(store: Store, folders: list[str], docs: list | None = None) -> Iterator[dict]:
+    """An index row for every readable snapshot in `folders` that sits where its manifest says.
+
+    `docs` collects the documents."""
     from snapshot.formats.files import load_snapshot
     from snapshot.formats.integrity import allowing_modified
     from snapshot.store.index import row_of, warn
 
-    for path, formats in sorted(snapshot_files(store).items()):
+    for path, formats in sorted(snapshot_files(store, folders).items()):
         ext = "json" if "json" in formats else "parquet"
         where = store.file(f"{path}.{ext}")
         try:

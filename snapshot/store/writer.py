@@ -29,7 +29,7 @@ import time
 from snapshot.errors import SnapError
 from snapshot.store import index as idx
 from snapshot.store.backend import Store, open_store
-from snapshot.store.layout import STORE_FORMATS, file_stem, snapshot_dir, version_folder
+from snapshot.store.layout import STORE_FORMATS, escape_name, file_stem, snapshot_dir, version_folder
 
 WAIT_SECONDS = 10.0
 STALE_SECONDS = 60.0
@@ -38,16 +38,41 @@ AFTER_WRITE_CHUNK = 1000  # documents handed to after_write at once, so a regist
 _LOCK = threading.RLock()
 
 
-def index_of(store: Store) -> idx.Index:
-    """The store's index, loaded once per Store object; a rebuilt one is written back before anything is added."""
+class Known:
+    """What a writer knows of a store's index: each model folder's rows, loaded when first needed."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.parts: dict[str, idx.Rows] = {}
+
+    def rows(self, folder: str) -> idx.Rows:
+        with _LOCK:
+            if folder not in self.parts:
+                rows = idx.load_rows(self.store, folder)
+                if rows.rebuilt and (rows.rows or rows.segments):  # written back before a new row can hide them
+                    idx.compact(self.store, rows)
+                self.parts[folder] = rows
+            return self.parts[folder]
+
+    def newest(self, name: str, version: str) -> dict | None:
+        own = self.rows(escape_name(name)).by_version.get(version)
+        return max(own.values(), key=lambda r: r["stem"]) if own else None
+
+    def get(self, path: str) -> dict | None:
+        return self.rows(path.split("/", 1)[0]).rows.get(path)
+
+    def add(self, row: dict) -> None:
+        with _LOCK:
+            self.rows(idx.folder_of(row)).add(row)
+
+
+def index_of(store: Store) -> Known:
+    """The writer's view of the store's index, one per Store object."""
     with _LOCK:
-        index = getattr(store, "_index", None)
-        if index is None:
-            index = idx.load_index(store)
-            if index.rebuilt and (index.rows or index.segments):
-                idx.compact(store, index)
-            store._index = index
-        return index
+        known = getattr(store, "_known", None)
+        if known is None:
+            known = store._known = Known(store)
+        return known
 
 
 def write_snapshot_to_store(doc: dict, store, fmt: str = "both") -> list:
@@ -70,7 +95,7 @@ def write_snapshot_to_store(doc: dict, store, fmt: str = "both") -> list:
     return [store.file(f"{target}.{ext}") for ext in exts]
 
 
-def _claim_key(index: idx.Index, doc: dict) -> str:
+def _claim_key(index: Known, doc: dict) -> str:
     m = doc["manifest"]
     before = index.newest(m["model_name"], str(m["model_version"]))
     parts = [m["model_name"], str(m["model_version"]), before["stem"] if before else "", idx.dedupe_key(doc)]
@@ -109,7 +134,7 @@ def _complete(store: Store, path: str, exts: tuple[str, ...]) -> list:
     for ext in missing:
         store.write(f"{path}.{ext}", _file_bytes(doc, ext))
     formats = sorted(set(have) | set(missing))
-    known = index_of(store).rows.get(path)
+    known = index_of(store).get(path)
     if known is None or sorted(known.get("formats") or []) != formats:
         _record(store, idx.row_of(doc, path, formats), doc)
     return [store.file(f"{path}.{ext}") for ext in exts]
@@ -121,7 +146,7 @@ def repair_twins(store: Store, row: dict, exts: tuple[str, ...]) -> dict:
     if not missing:
         return row
     _complete(store, row["path"], tuple(sorted(set(exts) | set(row.get("formats") or []))))
-    return index_of(store).rows.get(row["path"], row)
+    return index_of(store).get(row["path"]) or row
 
 
 def _file_bytes(doc: dict, ext: str) -> bytes:
@@ -154,9 +179,9 @@ class _Run:
 
 def _record(store: Store, row: dict, doc: dict) -> None:
     """The row, as its own segment at once (nothing is lost to a kill), and the document for after_write."""
-    segment = idx.append(store, [row])
+    [segment] = idx.append(store, [row])
+    index_of(store).add(row)
     with _LOCK:
-        index_of(store).add(row)
         run = getattr(store, "_run", None)
         if run is None:
             docs = [doc]
@@ -194,11 +219,15 @@ def _finish_run(store: Store, run: _Run) -> None:
         from snapshot.store.hooks import after_write
 
         after_write(store, run.docs)
-    if len(run.segments) > 1:
-        idx.append(store, run.rows)
-        store.remove(run.segments)
-    if len(idx.segment_names(store)) > COMPACT_ABOVE:
-        idx.compact(store, idx.read_segments(store))
+    by_folder: dict[str, list[int]] = {}
+    for i, row in enumerate(run.rows):
+        by_folder.setdefault(idx.folder_of(row), []).append(i)
+    for folder, mine in sorted(by_folder.items()):
+        if len(mine) > 1:  # this run's one-row segments of the model become one
+            idx.append(store, [run.rows[i] for i in mine])
+            store.remove([run.segments[i] for i in mine])
+        if len(idx.segment_names(store, folder)) > COMPACT_ABOVE:
+            idx.compact(store, idx.load_rows(store, folder))
 
 
-COMPACT_ABOVE = 64  # segments left by many runs (or killed ones) are merged by the next run that ends
+COMPACT_ABOVE = 16  # segments of one model left by many runs (or killed ones) are merged by the next run

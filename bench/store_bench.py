@@ -1,0 +1,141 @@
+"""Benchmark: the store at registry scale (#10), on local disk and on a local S3 API server.
+
+    .venv/bin/python bench/store_bench.py [--snapshots 100000] [--root /tmp/snap-store-bench]
+                                          [--repeats 3] [--capture-versions 40] [--skip-s3]
+
+Synthesizes a store of `--snapshots` snapshots from the real captured ones in
+fixtures/captured/ (100 models x 50 versions x 20 captures at 100,000; model, version,
+capture time and one tag vary, and each document is sealed again with
+snapshot.formats.document.seal), once under `--root` (reused when it is there),
+with its index written as `snap reindex` would write it. Then, each command as
+its own process (median of `--repeats`):
+
+- `snap list --format json` (target < 1 s), `snap log NAME/5` (< 0.5 s),
+- `snap diff NAME/5 NAME/6` against the same two files given as paths (within 1.3x),
+- `snap capture --all` into s3:// on moto's server against a local folder (within 1.2x),
+  from a real `mlflow server` populated with `--capture-versions` versions.
+
+Every server it starts listens on 127.0.0.1 and is stopped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+
+from snapshot.formats.document import dumps, seal  # noqa: E402
+from snapshot.store.backend import open_store  # noqa: E402
+from snapshot.store.index import MODELS as INDEX_MODELS  # noqa: E402
+from snapshot.store.index import append, row_of  # noqa: E402
+from snapshot.store.layout import file_stem, version_folder  # noqa: E402
+
+SNAP = [sys.executable, "-m", "snap.cli"]
+CAPTURED = HERE.parent / "fixtures" / "captured"
+MODELS, CAPTURES = 100, 20  # models at full size, captures of each version
+
+
+def synthesize(root: Path, total: int) -> Path:
+    """A store of `total` snapshots under root/store (kept for the next run)."""
+    store = root / f"store-{total}"
+    if (store / INDEX_MODELS).is_dir():
+        return store
+    bases = [json.loads(p.read_text()) for p in sorted(CAPTURED.rglob("*.json"))]
+    versions = 50 if total >= MODELS * 50 * CAPTURES else 10  # 100 models x 50 versions x 20 captures at 100,000
+    rows, started = [], time.monotonic()
+    for n in range(total):
+        model, rest = divmod(n, versions * CAPTURES)
+        version, capture = divmod(rest, CAPTURES)
+        doc = json.loads(json.dumps(bases[n % len(bases)]))
+        name, ver = f"Model{model:03d}", str(version + 1)
+        at = f"2026-{1 + capture // 28 % 12:02d}-{1 + capture % 28:02d}T02:00:{n % 60:02d}.{n % 1000000:06d}Z"
+        doc["manifest"].update(model_name=name, model_version=ver, requested_uri=f"models:/{name}")
+        doc["model_version"].update(name=name, version=ver)
+        doc["model_version"].setdefault("tags", {})["nightly"] = str(capture // 5)  # changes every 5th capture
+        doc["registered_model"]["name"] = name
+        seal(doc, at)
+        path = f"{version_folder(name, ver)}/{file_stem(at)}"
+        (store / path).parent.mkdir(parents=True, exist_ok=True)
+        (store / f"{path}.json").write_text(dumps(doc), encoding="utf-8")
+        rows.append(row_of(doc, path, ["json"]))
+        if n and n % 10000 == 0:
+            print(f"  built {n} snapshots ({time.monotonic() - started:.0f}s)", file=sys.stderr)
+    append(open_store(store), rows, "-sorted.jsonl")  # as `snap reindex` writes it: one sorted segment a model
+    return store
+
+
+def timed(cmd: list[str], repeats: int, env: dict | None = None) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+        times.append(time.perf_counter() - start)
+        if proc.returncode not in (0, 1):
+            raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}: {proc.stderr}")
+    return statistics.median(times)
+
+
+def offline(store: Path, repeats: int, label: str, env: dict | None = None) -> dict:
+    s = ["--store", str(store)]
+    listing = json.loads(subprocess.run([*SNAP, "list", "--format", "json", *s], capture_output=True, text=True,
+                                        env=env, check=True).stdout)
+    paths = {(r["model"], r["version"]): r["path"] for r in listing}
+    a, b = paths[("Model007", "5")], paths[("Model007", "6")]
+    out = {"snapshots": len(listing),
+           "list": timed([*SNAP, "list", "--format", "json", *s], repeats, env),
+           "log": timed([*SNAP, "log", "Model007/5", *s], repeats, env),
+           "diff_refs": timed([*SNAP, "diff", "Model007/5", "Model007/6", *s], repeats, env),
+           "diff_paths": timed([*SNAP, "diff", a, b], repeats, env)}
+    print(f"{label}: {out['snapshots']} snapshots: list --format json {out['list']:.2f}s (target < 1), "
+          f"log NAME/5 {out['log']:.2f}s (< 0.5), diff NAME/5 NAME/6 {out['diff_refs']:.2f}s vs paths "
+          f"{out['diff_paths']:.2f}s = {out['diff_refs'] / out['diff_paths']:.2f}x (< 1.3)")
+    return out
+
+
+def capture_compare(s3, versions: int, repeats: int, root: Path) -> None:
+    from tests.support.populate import populate_model
+    from tests.support.servers import mlflow_server
+
+    with mlflow_server(root / "mlflow") as uri:
+        for m in range(4):
+            populate_model(uri, f"Cap{m}", versions // 4, params=10, metrics=10, tags=10)
+        env = {**os.environ, **s3.env}
+        local_times, s3_times = [], []
+        for i in range(repeats):
+            cmd = [*SNAP, "capture", "--all", "--tracking-uri", uri, "--workers", "8", "--no-resume"]
+            local_times.append(timed([*cmd, "--store", str(root / f"cap-local-{i}")], 1, env))
+            s3_times.append(timed([*cmd, "--store", f"{s3.bucket('capture')}/run-{i}"], 1, env))
+    lt, st = statistics.median(local_times), statistics.median(s3_times)
+    print(f"capture --all ({versions} versions): local {lt:.2f}s, s3:// {st:.2f}s = {st / lt:.2f}x (target < 1.2)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--snapshots", type=int, default=100_000)
+    parser.add_argument("--root", type=Path, default=Path("/tmp/snap-store-bench"))
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--capture-versions", type=int, default=40)
+    parser.add_argument("--skip-s3", action="store_true")
+    args = parser.parse_args()
+    args.root.mkdir(parents=True, exist_ok=True)
+    store = synthesize(args.root, args.snapshots)
+    offline(store, args.repeats, "local")
+    if args.skip_s3:
+        return
+    from tests.support.s3 import s3_server
+
+    with s3_server() as s3:
+        capture_compare(s3, args.capture_versions, args.repeats, args.root / f"run-{int(time.time())}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,153 @@
+"""The store on S3 (#10): every command against a real S3 API server (moto's server mode) that this
+module starts on 127.0.0.1, reached through botocore's standard credential chain, with planted
+credentials that must reach no object and no output. Also: URLs snap cannot write to, a missing
+bucket, refused credentials, and two captures at once into one store.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.commands import snap
+from tests.support.reference import REPO, SHARED
+from tests.support.s3 import PLANTED_KEY_ID, PLANTED_SECRET, s3_server
+
+pytestmark = pytest.mark.server
+CAPTURED = REPO / "fixtures" / "captured"
+ARCHIVES = sorted((SHARED / "reference" / "reports").glob("*/report.json"))
+
+
+@pytest.fixture(scope="module")
+def s3():
+    with s3_server() as server:
+        saved = {k: os.environ.get(k) for k in server.env}
+        os.environ.update(server.env)  # the standard chain: what a CI job exports
+        try:
+            yield server
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
+def _copy_in(s3, bucket: str, prefix: str, folder: Path) -> None:
+    """What `aws s3 sync` does: objects put by another tool, no index."""
+    client = s3.client()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            client.put_object(Bucket=bucket, Key=f"{prefix}/{path.relative_to(folder).as_posix()}",
+                              Body=path.read_bytes())
+
+
+def _no_secret_anywhere(s3, bucket: str) -> None:
+    for key in s3.keys(bucket):
+        data = s3.read(bucket, key)
+        assert PLANTED_SECRET.encode() not in data and PLANTED_KEY_ID.encode() not in data, key
+
+
+def test_capture_list_log_report_diff_on_s3(s3, registry, mlflow_server, tmp_path):
+    store = s3.bucket("snaps") + "/nightly"
+    proc = snap("capture", "models:/Churn", "--tracking-uri", mlflow_server, "--store", store)
+    versions = sorted(registry["churn"]["versions"], key=int)
+    assert f"{len(versions)} captured, 0 unchanged, 0 failed" in proc.stdout
+    again = snap("capture", "models:/Churn", "--tracking-uri", mlflow_server, "--store", store)
+    assert f"0 captured, {len(versions)} unchanged, 0 failed" in again.stdout  # dedupe reads the index
+    rows = json.loads(snap("list", "--store", store, "--format", "json").stdout)
+    assert [(r["model"], r["version"]) for r in rows] == [("Churn", v) for v in versions]
+    assert all(r["path"].startswith("s3://snaps/nightly/Churn/v") for r in rows)
+    keys = s3.keys("snaps")
+    assert sum(k.endswith(".json") and "/.index/" not in k for k in keys) == len(versions)
+    assert sum(k.endswith(".parquet") for k in keys) == len(versions)
+    log = snap("log", f"Churn/{versions[-1]}", "--store", store)
+    assert log.stdout.startswith(f"Churn v{versions[-1]}: 1 snapshot")
+    report = snap("report", f"Churn/{versions[-1]}", "--store", store)
+    assert report.stdout.startswith("# ") and "Churn" in report.stdout
+    diff = snap("diff", f"Churn/{versions[0]}", f"Churn/{versions[1]}", "--store", store, "--format", "json",
+                check=False)
+    assert diff.returncode == 1 and json.loads(diff.stdout)["changes"]
+    by_path = snap("diff", rows[0]["path"], rows[1]["path"], "--format", "json", check=False)
+    assert by_path.stdout == diff.stdout
+    _no_secret_anywhere(s3, "snaps")
+    assert not (Path.cwd() / "s3:").exists()
+
+
+def test_output_file_on_s3(s3, registry, mlflow_server):
+    url = s3.bucket("single") + "/churn-v1.parquet"
+    proc = snap("capture", "models:/Churn/1", "--tracking-uri", mlflow_server, "-o", url)
+    assert proc.stdout.strip().endswith(f"-> {url}")
+    assert s3.keys("single") == ["churn-v1.parquet"]
+    assert snap("report", url).stdout.startswith("# ")
+
+
+def test_copied_in_snapshots_and_import_and_reindex_on_s3(s3, tmp_path):
+    bucket = "synced"
+    store = s3.bucket(bucket) + "/store"
+    _copy_in(s3, bucket, "store", CAPTURED)
+    listed = json.loads(snap("list", "--store", store, "--format", "json").stdout)  # no index yet: rebuilt
+    assert {(r["model"], r["version"]) for r in listed} == {("Churn", "2"), ("Churn", "3"), ("Echo", "1")}
+    out = snap("reindex", "--store", store).stdout
+    assert out.startswith("indexed 3 snapshots")
+    assert [k for k in s3.keys(bucket) if "/.index/segments/" in k]
+    if not ARCHIVES:
+        pytest.skip("../shared (reference reports) is not present")
+    imported = snap("import", str(ARCHIVES[0]), "--store", store)
+    assert "-> s3://synced/store/" in imported.stdout
+    assert len(json.loads(snap("list", "--store", store, "--format", "json").stdout)) == 4
+
+
+@pytest.mark.parametrize("store, code, message", [
+    ("ftp://host/snaps", 2, "snap cannot store snapshots at ftp:// URLs"),
+    ("s3://no-such-bucket/snaps", 6, "cannot write to s3://no-such-bucket/snaps"),
+])
+def test_stores_snap_cannot_write_give_one_line(s3, registry, mlflow_server, tmp_path, store, code, message):
+    proc = subprocess.run([sys.executable, "-m", "snap.cli", "capture", "models:/Churn/1", "--tracking-uri",
+                           mlflow_server, "--store", store], capture_output=True, text=True, cwd=tmp_path,
+                          env=os.environ, timeout=300)
+    assert proc.returncode == code, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and message in lines[0]
+    assert "Traceback" not in proc.stderr and not any(tmp_path.iterdir())  # no ./ftp:/… or ./s3:/… folder
+
+
+def test_refused_credentials_give_exit_5(registry, mlflow_server, tmp_path):
+    with s3_server(refuse_unknown_credentials=True) as strict:
+        env = {**os.environ, **strict.env}
+        proc = snap("list", "--store", "s3://any/snaps", env=env, check=False)
+        capture = snap("capture", "models:/Churn/1", "--tracking-uri", mlflow_server, "--store", "s3://any/snaps",
+                       env=env, check=False)
+    for done in (proc, capture):
+        assert done.returncode == 5, done.stderr
+        assert done.stderr.startswith("Error: the object store refused access to s3://any/snaps")
+        assert len(done.stderr.strip().splitlines()) == 1 and PLANTED_SECRET not in done.stderr
+
+
+def _concurrent_all(store: str, mlflow_server: str) -> list[subprocess.CompletedProcess]:
+    cmd = [sys.executable, "-m", "snap.cli", "capture", "--all", "--tracking-uri", mlflow_server, "--store", store,
+           "--workers", "4", "--no-resume"]
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ)
+             for _ in range(2)]
+    return [subprocess.CompletedProcess(cmd, p.wait(timeout=600), *p.communicate()) for p in procs]
+
+
+@pytest.mark.parametrize("where", ["local", "s3"])
+def test_two_captures_at_once_write_each_version_once(s3, registry, mlflow_server, tmp_path, where):
+    store = str(tmp_path / "together") if where == "local" else s3.bucket("together") + "/store"
+    alone = str(tmp_path / "alone")
+    for done in _concurrent_all(store, mlflow_server):
+        assert done.returncode == 0, done.stderr
+    snap("capture", "--all", "--tracking-uri", mlflow_server, "--store", alone)
+    together = json.loads(snap("list", "--store", store, "--format", "json").stdout)
+    expected = json.loads(snap("list", "--store", alone, "--format", "json").stdout)
+    pairs = [(r["model"], r["version"]) for r in together]
+    assert len(pairs) == len(set(pairs)), "a version was written twice"
+    assert set(pairs) == {(r["model"], r["version"]) for r in expected}, "a version is missing"
+    rebuilt = snap("reindex", "--store", store).stdout
+    assert rebuilt.startswith(f"indexed {len(pairs)} snapshots")  # the index lost no snapshot either
