@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import copy
 import json
+from pathlib import Path
 
+import jsonschema
 import pytest
 
+from diff.engine import diff_snapshots
+from snapshot.model_files.environment import parse_conda, parse_python_env, parse_requirements
 from snapshot.model_files.requirements import parse_requirement_line, parse_requirements_text
 from tests.support.commands import snap
 from tests.support.fidelity import TOKEN, assistant_store
+
+ROOT = Path(__file__).resolve().parents[1]
+CAPTURED = ROOT / "fixtures" / "captured"
+SCHEMA = json.loads((ROOT / "snapshot" / "schema.json").read_text())
 
 _FILE = """\
 --index-url https://deploy:s3cret@pypi.example.invalid/simple
@@ -130,3 +139,34 @@ def test_an_added_extra_index_and_equivalent_specifiers(assistant):
     git = requirements["environment.requirements.packages.private-pkg"]
     assert git["kind"] == "changed" and git["new"].endswith("private-pkg.git@v1.1") and "[REDACTED]@" in git["new"]
     assert _diff(assistant, 2, 3, "--fail-on", "requirements").returncode == 1
+
+
+def test_conda_pip_list_and_python_env_keep_their_options():
+    conda = parse_conda("dependencies:\n- python=3.11.7\n- pip:\n  - --extra-index-url https://u:pw@mirror.invalid/simple\n"
+                        "  - numpy==1.26.4\n")
+    assert conda["options"] == [{"option": "--extra-index-url", "value": "https://[REDACTED]@mirror.invalid/simple"}]
+    assert "pw@" not in conda["raw"] and "pw@" not in repr(conda["parsed"])
+    py = parse_python_env("python: 3.11.7\nbuild_dependencies:\n- pip==24.0\ndependencies:\n- -r requirements.txt\n")
+    assert py["options"] == [{"option": "--requirement", "value": "requirements.txt"}]
+    assert py["build_packages"] == {"pip": "==24.0"}
+
+
+def test_an_old_snapshot_compares_equal_to_a_new_one_of_the_same_files():
+    """A snapshot written before options were recorded: they are read from its raw text."""
+    old = json.loads(next((CAPTURED / "Churn" / "v3").glob("*.json")).read_text())
+    assert "options" not in old["environment"]["python_env"]
+    new = copy.deepcopy(old)
+    for name, parse in (("requirements", parse_requirements), ("conda", parse_conda),
+                        ("python_env", parse_python_env)):
+        new["environment"][name] = parse(old["environment"][name]["raw"])
+    assert new["environment"]["python_env"]["options"] == [{"option": "--requirement", "value": "requirements.txt"}]
+    assert diff_snapshots(old, new).changes == []
+    new["environment"]["requirements"]["options"] = [{"option": "--index-url", "value": "https://x.invalid/simple"}]
+    (change,) = diff_snapshots(old, new).changes
+    assert (change.section, change.path, change.kind) == (
+        "requirements", "environment.requirements.options.--index-url", "added")
+
+
+def test_captured_documents_match_the_schema(assistant):
+    for doc in assistant["docs"].values():
+        jsonschema.Draft202012Validator(SCHEMA).validate(doc)
