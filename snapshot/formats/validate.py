@@ -4,9 +4,10 @@
 the diff engine rely on it (`run.params` is an object, `artifacts.model.files` a
 list of objects). A damaged or hand-edited file that breaks it is refused here
 with the paths that are wrong, rather than failing deep in a renderer with
-`'list' object has no attribute 'items'`. Only types are checked: a key the
-schema requires but a file lacks is read as absent, as older snapshots and
-imports may lack it. Nesting is bounded too, so no reader recurses without end.
+`'list' object has no attribute 'items'`. Types are checked everywhere; the
+keys the schema requires only in list items (a file, a grant, a dataset), which
+readers index by key. Elsewhere a missing key is read as absent, as older
+snapshots and imports may lack it. Nesting is bounded, so no reader recurses without end.
 """
 
 from __future__ import annotations
@@ -21,16 +22,22 @@ from typing import Any
 MAX_DEPTH = 64
 _SHOWN = 3  # problems named in one error line
 
+# JSON has no NaN or infinity: a metric that is one is stored as this text (snapshot/importer/values.py).
+_NON_FINITE = ("NaN", "Infinity", "-Infinity")
 _TYPES: dict[str, tuple[type, ...]] = {
     "object": (dict,), "array": (list,), "string": (str,), "integer": (int,),
     "number": (int, float), "boolean": (bool,), "null": (type(None),),
 }
 
 # What readers rely on beyond schema.json, which leaves these open: the parsed
-# MLmodel the report's model sections and the signature diff walk.
+# MLmodel the report's model sections and the signature diff walk, the run times
+# the report subtracts. Found by tests/test_campaign_inputs.py's wrong-type cases.
+_TIME = {"type": ["integer", "null"]}
 _READER_SCHEMA = {
+    "run.info": {"start_time": _TIME, "end_time": _TIME},
     "mlmodel.parsed": {
-        "flavors": {"type": ["object", "null"], "additionalProperties": {"type": ["object", "string", "null"]}},
+        "artifact_path": {"type": ["string", "null"]},
+        "flavors": {"type": ["object", "null"], "additionalProperties": {"type": "object"}},
         "signature": {"type": ["object", "null"]},
         "saved_input_example_info": {"type": ["object", "null"]},
         "metadata": {"type": ["object", "null"]},
@@ -56,6 +63,12 @@ def structure_problems(doc: dict) -> list[str]:
         if schema is not None and not _has_type(value, schema.get("type")):
             problems.append(f"{where} is {_kind(value)}, not {_expected(schema['type'])}")
             continue
+        if schema is not None and isinstance(value, dict) and where.endswith("]"):
+            # An item of a list (a file, a grant, a dataset) is read by its keys: they must be there.
+            missing = [key for key in schema.get("required", ()) if key not in value]
+            if missing:
+                problems.append(f"{where} has no {', '.join(map(repr, missing))}")
+                continue
         stack.extend(_children(value, schema, where, depth))
     return problems
 
@@ -95,6 +108,8 @@ def _has_type(value: Any, expected: str | list | None) -> bool:
     if expected is None:
         return True
     names = [expected] if isinstance(expected, str) else expected
+    if value in _NON_FINITE and "number" in names:
+        return True
     if isinstance(value, bool):
         return "boolean" in names
     return any(isinstance(value, _TYPES[name]) for name in names if name in _TYPES)
