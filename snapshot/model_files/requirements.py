@@ -34,6 +34,7 @@ _PER_REQUIREMENT = re.compile(r"\s--(?:config-settings|global-option|install-opt
 # Userinfo of a URL: in a package index or VCS URL any userinfo is a credential, except
 # ssh's ordinary `git@` user.
 _USERINFO = re.compile(r"(?<=://)(?!git@)(?!\[REDACTED\]@)[^/\s@'\"]+(?=@[^\s@/]+)")
+_NAMED_URL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\s*(?:\[[^\]]*\])?\s*@")
 _EGG = re.compile(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
 _VERSION_IN_NAME = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._]*?)-\d")
 
@@ -117,6 +118,8 @@ def _option(text: str) -> dict:
     name = _ALIASES.get(_SHORT.get(flag, flag), _SHORT.get(flag, flag))
     if name == "--editable":
         package = _package(value, [])
+        if package["kind"] != "package":  # `-e .`: nothing names the package
+            return {"kind": "unparsed", "line": redact_line(text)}
         package["editable"] = True
         return package
     return {"kind": "option", "option": name, "value": redact_line(value) if value else None,
@@ -149,8 +152,9 @@ def _package(text: str, hashes: list[str]) -> dict:
 
 
 def _is_bare_url(text: str) -> bool:
+    """A URL or path with no `name @` before it (pip reads those; PEP 508 does not)."""
     head = text.split(";", 1)[0]
-    return ("://" in head or head.startswith((".", "/", "file:"))) and " @ " not in head and "@ " not in head[:1]
+    return ("://" in head or head.startswith((".", "/", "file:"))) and not _NAMED_URL.match(head)
 
 
 def _name_from_url(url: str) -> str | None:
