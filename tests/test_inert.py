@@ -99,7 +99,8 @@ def test_markdown_diff_is_inert():
     new["run"]["params"] = {k: v + "\x1b[0m" for k, v in new["run"]["params"].items()}
     text = render_markdown(diff_snapshots(old, new))
     assert_inert_markdown(text)
-    assert "| \\[click me\\](http://evil.example/)\\x1b\\[0m |" in text
+    # The escape's backslash is itself escaped, so the page shows `\x1b[0m`.
+    assert "| \\[click me\\](http://evil.example/)\\\\x1b\\[0m |" in text
 
 
 def test_text_diff_has_no_terminal_control():

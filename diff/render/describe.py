@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from diff.changes import Change, DiffResult, Side
+from snapshot.formats.inert import escape_controls
 
 ABSENT = "—"
 
@@ -63,6 +64,7 @@ def value_text(value: Any, limit: int = 60) -> str:
         text = json.dumps(value, sort_keys=True, ensure_ascii=False)
     else:
         text = str(value)
+    text = escape_controls(text)  # every renderer's values (text, Markdown, snap log) come through here
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
