@@ -7,6 +7,7 @@ fixtures/make_capture_fixtures.py. Both are context managers that stop what they
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import signal
 import socket
@@ -152,6 +153,10 @@ class _RateLimit:
             return True
 
 
+_ERROR_CODES = {400: "INVALID_PARAMETER_VALUE", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",
+                404: "RESOURCE_DOES_NOT_EXIST", 429: "REQUEST_LIMIT_EXCEEDED", 500: "INTERNAL_ERROR"}
+
+
 def _handler(upstream_port: int, delay: float, fault, proxy_box: list, limit: _RateLimit | None):
     local = threading.local()
 
@@ -210,8 +215,9 @@ def _handler(upstream_port: int, delay: float, fault, proxy_box: list, limit: _R
             if chosen is None:
                 status, headers, data = self._upstream(body)
                 return self._answer(status, data, headers)
-            if chosen.kind == "status":
-                data = b'{"error_code": "TEMPORARILY_UNAVAILABLE", "message": "injected by the test proxy"}'
+            if chosen.kind == "status":  # with the error code MLflow's server gives that status
+                code = _ERROR_CODES.get(chosen.status, "TEMPORARILY_UNAVAILABLE")
+                data = json.dumps({"error_code": code, "message": "injected by the test proxy"}).encode()
                 headers = [("Content-Type", "application/json")]
                 if chosen.retry_after is not None:
                     headers.append(("Retry-After", chosen.retry_after))
