@@ -197,3 +197,43 @@ def test_sql_output_is_inert_and_never_imports_mlflow(tmp_path, docs):
     proc = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=120)
     assert proc.stdout == ("x           model\n----------  -----\na\\x1b[31mb  Churn\na\\x1b[31mb  Churn\na\\x1b[31mb  Echo\n"
                            "(3 rows)\nFalse\n"), proc.stderr
+
+
+@pytest.fixture(scope="module")
+def s3():
+    from tests.support.s3 import s3_server
+
+    with s3_server() as server:
+        yield server
+
+
+def test_dataset_on_object_storage_is_written_whole_and_queried_in_place(s3, docs, monkeypatch):
+    from tests.support.s3 import PLANTED_SECRET
+
+    for name, value in s3.env.items():
+        monkeypatch.setenv(name, value)
+    import fsspec
+
+    bucket = s3.bucket("dataset-bucket")
+    fs = fsspec.filesystem("s3", skip_instance_cache=True)
+    for doc in docs:  # three capture runs: three parts per table
+        append_to_dataset(fs, "dataset-bucket/store", [doc])
+    keys = s3.keys("dataset-bucket")
+    assert keys and all(k.startswith("store/parquet/") and k.endswith(".parquet") and "/." not in k for k in keys)
+    assert all(PLANTED_SECRET.encode() not in s3.read("dataset-bucket", k) for k in keys)
+    proc = subprocess.run([sys.executable, "-m", "snap.cli", "compact", "--store", f"{bucket}/store"],
+                          capture_output=True, text=True, timeout=120, env={**os.environ, **s3.env})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == f"compacted {len(TABLES)} partitions: 23 files -> {len(TABLES)}\n"  # Echo has no metrics
+    proc = _sql_env(f"{bucket}/store", "SELECT r.model, r.version, r.specifier FROM requirements r JOIN latest "
+                    "USING (model, version, captured_at) WHERE r.file = 'requirements.txt' AND r.name = 'scikit-learn' "
+                    "AND r.upper_key <= version_key('1.4') ORDER BY r.model, r.version_int", s3.env)
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert json.loads(proc.stdout) == [{"model": "Churn", "version": "2", "specifier": "==1.3.2"}]
+    frame = pd.read_parquet("s3://dataset-bucket/store/parquet/requirements")  # as an analyst would
+    assert set(frame["model"]) == {"Churn", "Echo"}
+
+
+def _sql_env(store: str, query: str, env: dict):
+    return subprocess.run([sys.executable, "-m", "snap.cli", "sql", query, "--store", store, "--format", "json"],
+                          capture_output=True, text=True, timeout=120, env={**os.environ, **env})

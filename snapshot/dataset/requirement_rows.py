@@ -8,8 +8,21 @@ specifier in conda's syntax, which is not PEP 440, so they get no version keys.
 
 from __future__ import annotations
 
+import functools
+
 from snapshot.dataset.versions import upper_key, version_key
 from snapshot.model_files.requirements import normalize_name, parse_requirement_list, parse_requirements_text
+
+
+# Most versions of a model share their environment files: parse each text once per process.
+@functools.lru_cache(maxsize=4096)
+def _text_rows(file: str, section: str, text: str) -> tuple[dict, ...]:
+    return tuple(_pip_rows(file, section, parse_requirements_text(text)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _list_rows(file: str, section: str, lines: tuple[str, ...]) -> tuple[dict, ...]:
+    return tuple(_pip_rows(file, section, parse_requirement_list(list(lines))))
 
 
 def _pip_rows(file: str, section: str, parsed: dict) -> list[dict]:
@@ -50,20 +63,20 @@ def _conda_rows(dependencies: list) -> list[dict]:
 
 
 def requirement_rows(doc: dict) -> list[dict]:
+    """The rows of one document (shared between calls: copy a row before changing it)."""
     env = doc.get("environment") if isinstance(doc.get("environment"), dict) else {}
     rows: list[dict] = []
     requirements = env.get("requirements") or {}
     if isinstance(requirements.get("raw"), str):
-        rows += _pip_rows("requirements.txt", "pip", parse_requirements_text(requirements["raw"]))
+        rows += _text_rows("requirements.txt", "pip", requirements["raw"])
     conda = (env.get("conda") or {}).get("parsed")
     if isinstance(conda, dict):
         dependencies = conda.get("dependencies") or []
         pip = [str(x) for dep in dependencies if isinstance(dep, dict) for x in dep.get("pip") or []]
         rows += _conda_rows(dependencies)
-        rows += _pip_rows("conda.yaml", "pip", parse_requirement_list(pip))
+        rows += _list_rows("conda.yaml", "pip", tuple(pip))
     python_env = (env.get("python_env") or {}).get("parsed")
     if isinstance(python_env, dict):
         for section, key in (("pip", "dependencies"), ("build", "build_dependencies")):
-            lines = [str(x) for x in python_env.get(key) or []]
-            rows += _pip_rows("python_env.yaml", section, parse_requirement_list(lines))
+            rows += _list_rows("python_env.yaml", section, tuple(str(x) for x in python_env.get(key) or []))
     return rows
