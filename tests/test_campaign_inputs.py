@@ -37,7 +37,7 @@ from snapshot.formats.parquet import to_table
 from snapshot.store.layout import file_stem, snapshot_dir
 from tests.support.documents import make_doc
 from tests.support.inert_checks import ENTITY_PAYLOAD, error_line_problems, markdown_problems, terminal_problems
-from tests.support.reference import REPO
+from tests.support.reference import FIXTURE, REPO
 
 USAGE, NOT_FOUND, WRITE = 2, 3, 6  # README "Exit codes"
 README = REPO / "README.md"
@@ -146,8 +146,8 @@ def _paths(value: object, where: tuple = ()):
             yield from _paths(item, (*where, i))
 
 
-def _replaced(where: tuple, new: object) -> dict:
-    doc = copy.deepcopy(GOOD)
+def _replaced(base: dict, where: tuple, new: object) -> dict:
+    doc = copy.deepcopy(base)
     parent = doc
     for key in where[:-1]:
         parent = parent[key]
@@ -155,20 +155,43 @@ def _replaced(where: tuple, new: object) -> dict:
     return doc
 
 
-def _wrong_types() -> list[Case]:
-    """Every part of a snapshot replaced by a value of another type: refused (2), or read as it is (0)."""
+def _sealed_text(doc: dict) -> str:
+    if isinstance(doc.get("manifest"), dict) and doc["manifest"].get("model_name"):
+        seal(doc)  # sealed, so only its structure or values can be wrong, not its content hash
+    return _doc_text(doc)
+
+
+def _wrong_types(base: dict, label: str, max_depth: int) -> list[Case]:
+    """Each part of a snapshot (to `max_depth`) replaced by a value of another type: refused (2), or read (0)."""
     cases = []
-    for where in _paths(GOOD):
-        if not where:
+    for where in _paths(base):
+        if not where or len(where) > max_depth:
             continue
         for new in ([], {}, "x", 7, None, ["a", {"b": 1}]):
-            doc = _replaced(where, new)
-            if isinstance(doc.get("manifest"), dict) and doc["manifest"].get("model_name"):
-                seal(doc)  # sealed, so only its structure can be wrong, not its content hash
+            text = _sealed_text(_replaced(base, where, new))
             name = "/".join(str(k) for k in where)
-            cases.append(Case(f"wrong type {type(new).__name__} at {name}", _file("s.json", _doc_text(doc)),
-                              (0, USAGE)))
+            cases.append(Case(f"{label}: {type(new).__name__} at {name}", _file("s.json", text), (0, USAGE)))
     return cases
+
+
+def _extreme_values() -> list[Case]:
+    """Sound snapshots holding values no server writes: read and rendered (0), never a crash."""
+    nested_text = json.dumps(json.dumps(json.dumps({"a": [[[[1]]]]})))
+    values = {
+        "huge timestamp": (("model_version", "creation_timestamp"), 10**30),
+        "negative timestamp": (("model_version", "last_updated_timestamp"), -(10**18)),
+        "text timestamp": (("registered_model", "creation_timestamp"), "yesterday"),
+        "float timestamp": (("experiment", "creation_time"), 1.5e300),
+        "NaN metric": (("run", "metrics", "auc", "value"), "NaN"),
+        "-Infinity metric": (("run", "metrics", "loss", "value"), "-Infinity"),
+        "JSON text 100,000 deep in a tag": (("run", "tags", "deep"), _nested(100_000)),
+        "JSON text 60 deep in a tag": (("run", "tags", "deep"), _nested(60)),
+        "JSON in JSON in JSON in a tag": (("run", "tags", "nested"), nested_text),
+        "1 MB tag value": (("model_version", "tags", "big"), "x" * 1_000_000),
+        "empty names": (("run", "params", ""), ""),
+    }
+    return [Case(f"extreme value: {label}", _file("x.json", _sealed_text(_replaced(GOOD, where, value))), (0,), "md")
+            for label, (where, value) in values.items()]
 
 
 def _nested(depth: int, inner: str = "1") -> str:
@@ -227,7 +250,9 @@ def damaged_files() -> list[Case]:
               Case("a file that does not exist", lambda tmp: ["report", str(tmp / "none.json")], (NOT_FOUND,))]
     diffed = [Case(f"diff with a damaged side: {c.name}", _as_diff(c.write), (USAGE,))
               for c in truncated[3:5] + deep[:2] + versions[:3] + parquet[4:6]]
-    return truncated + deep + versions + encodings + empties + parquet + places + diffed + _wrong_types()
+    seed = json.loads(FIXTURE.read_text(encoding="utf-8"))
+    return (truncated + deep + versions + encodings + empties + parquet + places + diffed + _extreme_values()
+            + _wrong_types(GOOD, "wrong type", 99) + _wrong_types(seed, "wrong type in the seed", 3))
 
 
 def _dir_named(name: str):
@@ -287,6 +312,7 @@ USAGE_ERRORS = [
     ["capture", "models:/Bench/1", "--workers", "0"], ["capture", "models:/Bench/1", "--workers", "x"],
     ["capture", "models:/Bench/1", "--workers", "100000"], ["capture", "models:/Bench/1", "--max-rps", "-1"],
     ["capture", "models:/Bench/1", "--max-wait", "-5"], ["diff", "{a}", "{b}", "--nosuch", "\x1b]0;t\x07"],
+    ["capture", "models:/Bench/1", "--workers", "\x1b[2J"], ["\x1b]0;pwned\x07"], ["diff", "{a}", "{b}", "--\x1b[2J"],
 ]
 
 
@@ -387,7 +413,7 @@ def injections() -> list[Case]:
 
 CATEGORIES = {
     "damaged snapshot files (truncated, wrong types per section, deep nesting, Parquet, schema_version, "
-    "encodings, empty, not a file)": damaged_files,
+    "encodings, empty, not a file, extreme values)": damaged_files,
     "hostile URIs, store references and option values": hostile_arguments,
     "Markdown and terminal injection (names, tags, descriptions, params, aliases)": injections,
 }

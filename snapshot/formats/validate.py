@@ -24,10 +24,6 @@ _SHOWN = 3  # problems named in one error line
 
 # JSON has no NaN or infinity: a metric that is one is stored as this text (snapshot/importer/values.py).
 _NON_FINITE = ("NaN", "Infinity", "-Infinity")
-_TYPES: dict[str, tuple[type, ...]] = {
-    "object": (dict,), "array": (list,), "string": (str,), "integer": (int,),
-    "number": (int, float), "boolean": (bool,), "null": (type(None),),
-}
 
 # What readers rely on beyond schema.json, which leaves these open: the parsed
 # MLmodel the report's model sections and the signature diff walk, the run times
@@ -60,17 +56,37 @@ def structure_problems(doc: dict) -> list[str]:
             problems.append(f"{where or 'the document'} nests deeper than {MAX_DEPTH} levels")
             break
         schema = _resolve(schema)
-        if schema is not None and not _has_type(value, schema.get("type")):
-            problems.append(f"{where} is {_kind(value)}, not {_expected(schema['type'])}")
+        problem = _problem(value, schema, where)
+        if problem:
+            problems.append(problem)
             continue
-        if schema is not None and isinstance(value, dict) and where.endswith("]"):
-            # An item of a list (a file, a grant, a dataset) is read by its keys: they must be there.
-            missing = [key for key in schema.get("required", ()) if key not in value]
-            if missing:
-                problems.append(f"{where} has no {', '.join(map(repr, missing))}")
-                continue
-        stack.extend(_children(value, schema, where, depth))
-    return problems
+        for item, sub, key in _children(value, schema, where):
+            if isinstance(item, (dict, list)):
+                stack.append((item, sub, _join(where, key), depth + 1))
+            elif sub is not None:  # scalars, most of a snapshot, are checked here without a stack entry
+                problem = _problem(item, _resolve(sub), _join(where, key))
+                if problem:
+                    problems.append(problem)
+    return problems[:_SHOWN]
+
+
+def _problem(value: Any, schema: dict | None, where: str) -> str | None:
+    if schema is None:
+        return None
+    if not _has_type(value, schema):
+        return f"{where} is {_kind(value)}, not {_expected(schema['type'])}"
+    if isinstance(value, dict) and where.endswith("]"):
+        # An item of a list (a file, a grant, a dataset) is read by its keys: they must be there.
+        missing = [key for key in schema.get("required", ()) if key not in value]
+        if missing:
+            return f"{where} has no {', '.join(map(repr, missing))}"
+    return None
+
+
+def _join(where: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{where}[{key}]"
+    return f"{where}.{key}" if where else key
 
 
 def nesting_depth(value: Any, stop: int = MAX_DEPTH + 1) -> int:
@@ -84,18 +100,20 @@ def nesting_depth(value: Any, stop: int = MAX_DEPTH + 1) -> int:
     return deepest
 
 
-def _children(value: Any, schema: dict | None, where: str, depth: int):
+def _children(value: Any, schema: dict | None, where: str):
+    """(child, its schema or None, its key or index) for each child of a container."""
     schema = schema or {}
     if isinstance(value, dict):
         properties = {**(schema.get("properties") or {}), **_READER_SCHEMA.get(where, {})}
         extra = schema.get("additionalProperties")
+        extra = extra if isinstance(extra, dict) else None
         for key, item in value.items():
-            sub = properties.get(key, extra if isinstance(extra, dict) else None)
-            yield item, sub, f"{where}.{key}" if where else str(key), depth + 1
+            yield item, properties.get(key, extra), str(key)
     elif isinstance(value, list):
         items = schema.get("items")
+        items = items if isinstance(items, dict) else None
         for i, item in enumerate(value):
-            yield item, items if isinstance(items, dict) else None, f"{where}[{i}]", depth + 1
+            yield item, items, i
 
 
 def _resolve(schema: dict | None) -> dict | None:
@@ -104,15 +122,23 @@ def _resolve(schema: dict | None) -> dict | None:
     return schema
 
 
-def _has_type(value: Any, expected: str | list | None) -> bool:
+def _has_type(value: Any, schema: dict) -> bool:
+    expected = schema.get("type")
+    accepted = _accepted(tuple(expected) if isinstance(expected, list) else expected)
+    if accepted is None or type(value) in accepted:
+        return True
+    return isinstance(value, str) and value in _NON_FINITE and float in accepted
+
+
+@functools.lru_cache(maxsize=512)
+def _accepted(expected: str | tuple | None) -> frozenset | None:
+    """The Python types a schema `type` admits (bool only for boolean), computed once per type."""
     if expected is None:
-        return True
+        return None
     names = [expected] if isinstance(expected, str) else expected
-    if value in _NON_FINITE and "number" in names:
-        return True
-    if isinstance(value, bool):
-        return "boolean" in names
-    return any(isinstance(value, _TYPES[name]) for name in names if name in _TYPES)
+    kinds = {"object": (dict,), "array": (list,), "string": (str,), "integer": (int,), "number": (int, float),
+             "boolean": (bool,), "null": (type(None),)}
+    return frozenset(t for name in names for t in kinds.get(name, ()))
 
 
 def _kind(value: Any) -> str:
