@@ -9,6 +9,8 @@ window, and the one before each, are opened.
 
 from __future__ import annotations
 
+import shlex
+
 from diff.changes import DiffOptions
 from diff.engine import diff_snapshots
 from history import state as st
@@ -220,7 +222,7 @@ def _step(view: StoreView, model: str, version: str, pair: tuple[Snap, Snap]) ->
         summary = summarize(type(result)(result.left, result.right, content))
         events.append(Event("content", "changed", model, version, None, before=seen[0], after=seen[1],
                             breaking=bool(summary.breaking), summary=summary,
-                            detail=f"snap diff {pair[0].path} {pair[1].path}"))
+                            detail=f"snap diff {shlex.quote(str(pair[0].path))} {shlex.quote(str(pair[1].path))}"))
     return events
 
 

@@ -31,12 +31,14 @@ COMPARE_IGNORES = (
     "experiment.experiment_id",
     "experiment.artifact_location",
     "experiment.creation_time",
+    "logged_model.tags.mlflow.*",  # the same, for the logged model
     "logged_model.model_id",
     "logged_model.experiment_id",
     "logged_model.source_run_id",
     "logged_model.artifact_location",
     "logged_model.last_updated_timestamp_ms",
     "permissions",  # another workspace has other users
+    "unavailable.permissions",  # and perhaps no permission API: permissions are not compared
 )
 _OPTIONS = DiffOptions(ignore=COMPARE_IGNORES)
 _WEIGHTS = {"model_uuid": 4, "files": 2, "run": 1}

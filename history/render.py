@@ -60,7 +60,9 @@ def _version(value) -> str:
 def changelog_rows(log: Changelog) -> list[dict]:
     rows = []
     for e in log.events:
-        note = "; ".join(p for p in (e.detail if e.section != "content" else "", summary_text(e.summary)) if p)
+        parts = (summary_text(e.summary), f"full diff: {e.detail}") if e.section == "content" else \
+            (e.detail, summary_text(e.summary))
+        note = "; ".join(p for p in parts if p)
         rows.append({"model": e.model, "what": _what(e), "values": _values(e), "note": note,
                      "seen": f"{e.before or '—'} → {e.after}", "breaking": e.breaking})
     return rows

@@ -33,13 +33,18 @@ def changes(
     from history.render import render_changelog
     from history.source import StoreView
     from history.when import parse_when
+    from snapshot.errors import BadOption
 
     check_format(fmt)
     check_fail_on(fail_on)
+    if not gap >= 0:
+        raise BadOption(f"--gap {gap} is not a number of seconds (0 or more)")
     view = StoreView(store)
     first, last = default_window(view, gap, model or None)
     start = parse_when(since, option="--since") if since else first
     end = parse_when(until, option="--until") if until else last
+    if start and start > end:
+        raise BadOption(f"--since {since or start} is after --until {until or end}; give the earlier moment to --since")
     log = changelog(view, start, end, model or None, gap)
     emit(render_changelog(log, fmt), output)
     raise typer.Exit(1 if failing_events(log, fail_on) else 0)
