@@ -32,7 +32,8 @@ class RateBudget:
         self.in_flight = 0
         self.throttled = 0  # 429s seen
         self._tokens = 1.0
-        self._refilled = self._last_cut = self._last_raise = time.monotonic()
+        self._refilled = time.monotonic()
+        self._last_cut = self._last_raise = self._refilled - _WINDOW_S  # the first 429 cuts at once
         self._accepted: deque[float] = deque()
         self._lock = threading.Lock()
 

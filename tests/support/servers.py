@@ -125,6 +125,7 @@ class Proxy:
         self.server = server
         self.uri = f"http://127.0.0.1:{server.server_address[1]}"
         self.served = self.throttled = self.faulted = 0
+        self.first = self.last = None  # time.monotonic() of the first request and the last answer
         self.dead = threading.Event()
         self.lock = threading.Lock()
 
@@ -197,6 +198,15 @@ def _handler(upstream_port: int, delay: float, fault, proxy_box: list, limit: _R
 
         def _forward(self):
             proxy = proxy_box[0]
+            with proxy.lock:
+                proxy.first = proxy.first or time.monotonic()
+            try:
+                self._handle(proxy)
+            finally:
+                with proxy.lock:
+                    proxy.last = time.monotonic()
+
+        def _handle(self, proxy):
             time.sleep(delay)
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             if proxy.dead.is_set():
