@@ -47,7 +47,9 @@ def capture(
     request = CaptureRequest(uris or (), all_models, filter_string, tracking_uri, registry_uri, store, output, fmt,
                              options, workers, resume)
     from snapshot.sources.databricks import check_databricks
+    from snapshot.sources.install import check_store_support
 
+    check_store_support(tracking_uri, registry_uri)  # a sqlite:/// store with the client-only install
     check_databricks(tracking_uri, registry_uri)  # a bad host, TLS or token fails in seconds, before mlflow loads
     from snapshot.sources.connection import fast_fail_databricks_probes  # imports mlflow
 
