@@ -60,7 +60,7 @@ def synthesize(root: Path, total: int) -> Path:
         at = f"2026-{1 + capture // 28 % 12:02d}-{1 + capture % 28:02d}T02:00:{n % 60:02d}.{n % 1000000:06d}Z"
         doc["manifest"].update(model_name=name, model_version=ver, requested_uri=f"models:/{name}")
         doc["model_version"].update(name=name, version=ver)
-        doc["model_version"].setdefault("tags", {})["nightly"] = str(capture // 5)  # changes every 5th capture
+        doc["model_version"].setdefault("tags", {})["nightly"] = str(capture)  # dedupe: consecutive ones differ
         doc["registered_model"]["name"] = name
         seal(doc, at)
         path = f"{version_folder(name, ver)}/{file_stem(at)}"

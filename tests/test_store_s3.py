@@ -69,7 +69,7 @@ def test_capture_list_log_report_diff_on_s3(s3, registry, mlflow_server, tmp_pat
     log = snap("log", f"Churn/{versions[-1]}", "--store", store)
     assert log.stdout.startswith(f"Churn v{versions[-1]}: 1 snapshot")
     report = snap("report", f"Churn/{versions[-1]}", "--store", store)
-    assert report.stdout.startswith("# ") and "Churn" in report.stdout
+    assert f"MLflow Model: _models:/Churn/{versions[-1]}_" in report.stdout
     diff = snap("diff", f"Churn/{versions[0]}", f"Churn/{versions[1]}", "--store", store, "--format", "json",
                 check=False)
     assert diff.returncode == 1 and json.loads(diff.stdout)["changes"]
@@ -84,7 +84,7 @@ def test_output_file_on_s3(s3, registry, mlflow_server):
     proc = snap("capture", "models:/Churn/1", "--tracking-uri", mlflow_server, "-o", url)
     assert proc.stdout.strip().endswith(f"-> {url}")
     assert s3.keys("single") == ["churn-v1.parquet"]
-    assert snap("report", url).stdout.startswith("# ")
+    assert "MLflow Model: _models:/Churn/1_" in snap("report", url).stdout
 
 
 def test_copied_in_snapshots_and_import_and_reindex_on_s3(s3, tmp_path):

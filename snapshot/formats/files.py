@@ -65,10 +65,7 @@ def write_atomic(path: Path | str, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".snap-", suffix=".tmp")
     except OSError as exc:
-        blocker = next((p for p in (path.parent, *path.parent.parents)  # os.path's checks never raise
-                        if os.path.exists(p) and not os.path.isdir(p)), None)
-        reason = f"{blocker} is a file, not a folder" if blocker else exc.strerror
-        raise StoreNotWritable(f"cannot write to {path.parent}: {reason}; choose another location") from None
+        raise folder_not_writable(path.parent, exc) from None
     try:
         os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; a store is meant to be shared
         with os.fdopen(fd, "wb") as fh:
@@ -81,6 +78,14 @@ def write_atomic(path: Path | str, data: bytes) -> None:
         if isinstance(exc, OSError):
             raise StoreNotWritable(f"cannot write {path}: {exc.strerror}") from None
         raise
+
+
+def folder_not_writable(folder: Path, exc: OSError) -> StoreNotWritable:
+    """The error for a folder that cannot be made or written, naming a file in the way if there is one."""
+    blocker = next((p for p in (folder, *folder.parents)  # os.path's checks never raise
+                    if os.path.exists(p) and not os.path.isdir(p)), None)
+    reason = f"{blocker} is a file, not a folder" if blocker else exc.strerror
+    return StoreNotWritable(f"cannot write to {folder}: {reason}; choose another location")
 
 
 def _read_umask() -> int:

@@ -188,7 +188,9 @@ class LocalStore(Store):
         except FileExistsError:
             return False
         except OSError as exc:
-            raise StoreNotWritable(f"cannot write to {path.parent}: {exc.strerror}; choose another location") from None
+            from snapshot.formats.files import folder_not_writable
+
+            raise folder_not_writable(path.parent, exc) from None
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         return True
@@ -220,82 +222,13 @@ class LocalStore(Store):
         return self.root.is_dir()
 
 
-class ObjectStore(Store):
-    """A folder on S3, GCS or Azure through fsspec. A PUT is atomic: no reader sees half an object."""
-
-    def __init__(self, url: str):
-        self.fs, self.root = filesystem(url)
-        self.scheme = _URL.match(url).group("scheme").lower()
-        self.url = f"{self.scheme}://{self.root}"
-
-    def _key(self, rel: str) -> str:
-        return f"{self.root}/{rel}" if rel else self.root
-
-    def file(self, rel: str) -> str:
-        return f"{self.url}/{rel}"
-
-    def read(self, rel: str) -> bytes:
-        with storage_errors(self.file(rel), writing=False):
-            return self.fs.cat_file(self._key(rel))
-
-    def write(self, rel: str, data: bytes) -> None:
-        with storage_errors(self.file(rel), writing=True):
-            self.fs.pipe_file(self._key(rel), data)
-
-    def create(self, rel: str, data: bytes) -> bool:
-        with storage_errors(self.file(rel), writing=True):
-            try:
-                self.fs.pipe_file(self._key(rel), data, mode="create")  # S3: PUT with If-None-Match: *
-            except FileExistsError:
-                return False
-            except (TypeError, NotImplementedError, ValueError):  # a filesystem without exclusive create
-                if self.fs.exists(self._key(rel)):
-                    return False
-                self.fs.pipe_file(self._key(rel), data)
-        return True
-
-    def exists(self, rel: str) -> bool:
-        with storage_errors(self.file(rel), writing=False):
-            return self.fs.exists(self._key(rel))
-
-    def listdir(self, rel: str) -> list[Item]:
-        with storage_errors(self.file(rel), writing=False):
-            try:
-                found = self.fs.ls(self._key(rel), detail=True, refresh=True)
-            except FileNotFoundError:
-                return []
-        return [Item(f["name"].rstrip("/").rsplit("/", 1)[-1], f["type"] == "directory", _mtime(f)) for f in found]
-
-    def find(self, rel: str = "") -> list[str]:
-        with storage_errors(self.file(rel), writing=False):
-            try:
-                keys = self.fs.find(self._key(rel))
-            except FileNotFoundError:
-                return []
-        strip = len(self.root) + 1
-        return sorted(k[strip:] for k in keys if k.startswith(self.root + "/"))
-
-    def remove(self, rels: list[str]) -> None:
-        if rels:
-            with storage_errors(self.url, writing=True), contextlib.suppress(FileNotFoundError):
-                self.fs.rm([self._key(r) for r in rels])
-
-    def is_store(self) -> bool:
-        with storage_errors(self.url, writing=False):
-            try:
-                return bool(self.fs.ls(self.root, refresh=True))
-            except FileNotFoundError:
-                return False
-
-
-def _mtime(info: dict) -> float | None:
-    stamp = info.get("LastModified") or info.get("mtime") or info.get("last_modified")
-    return stamp.timestamp() if hasattr(stamp, "timestamp") else None
-
-
 def open_store(target) -> Store:
     """The store at `target`: a Store, a local path, file://, or an object-storage URL."""
     if isinstance(target, Store):
         return target
     path = local_path(target)
-    return LocalStore(path) if path is not None else ObjectStore(target)
+    if path is not None:
+        return LocalStore(path)
+    from snapshot.store.objectstore import ObjectStore
+
+    return ObjectStore(target)

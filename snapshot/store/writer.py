@@ -85,12 +85,19 @@ def write_snapshot_to_store(doc: dict, store, fmt: str = "both") -> list:
     exts = STORE_FORMATS[fmt]
     index = index_of(store)
     target = f"{folder}/{file_stem(m['captured_at'])}"
-    chosen = _claim(store, _claim_key(index, doc), target)
+    key = _claim_key(index, doc)
+    chosen = _claim(store, key, target)
     if chosen != target:
         return _complete(store, chosen, exts)
     _clean_temp(store, folder)
-    for ext in exts:
-        store.write(f"{target}.{ext}", _file_bytes(doc, ext))
+    for n, ext in enumerate(exts):
+        try:
+            store.write(f"{target}.{ext}", _file_bytes(doc, ext))
+        except BaseException:
+            if n == 0:  # nothing of it was written: the next writer need not wait for this claim
+                with contextlib.suppress(SnapError, OSError):
+                    store.remove([f"{idx.CLAIMS}/{key}.json"])
+            raise
     _record(store, idx.row_of(doc, target, list(exts)), doc)
     return [store.file(f"{target}.{ext}") for ext in exts]
 

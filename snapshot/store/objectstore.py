@@ -1,0 +1,80 @@
+"""A store on object storage (S3, GCS, Azure) through fsspec."""
+
+from __future__ import annotations
+
+import contextlib
+
+from snapshot.store.backend import _URL, Item, Store, filesystem, storage_errors
+
+
+class ObjectStore(Store):
+    """A folder on S3, GCS or Azure through fsspec. A PUT is atomic: no reader sees half an object."""
+
+    def __init__(self, url: str):
+        self.fs, self.root = filesystem(url)
+        self.scheme = _URL.match(url).group("scheme").lower()
+        self.url = f"{self.scheme}://{self.root}"
+
+    def _key(self, rel: str) -> str:
+        return f"{self.root}/{rel}" if rel else self.root
+
+    def file(self, rel: str) -> str:
+        return f"{self.url}/{rel}"
+
+    def read(self, rel: str) -> bytes:
+        with storage_errors(self.file(rel), writing=False):
+            return self.fs.cat_file(self._key(rel))
+
+    def write(self, rel: str, data: bytes) -> None:
+        with storage_errors(self.file(rel), writing=True):
+            self.fs.pipe_file(self._key(rel), data)
+
+    def create(self, rel: str, data: bytes) -> bool:
+        with storage_errors(self.file(rel), writing=True):
+            try:
+                self.fs.pipe_file(self._key(rel), data, mode="create")  # S3: PUT with If-None-Match: *
+            except FileExistsError:
+                return False
+            except (TypeError, NotImplementedError, ValueError):  # a filesystem without exclusive create
+                if self.fs.exists(self._key(rel)):
+                    return False
+                self.fs.pipe_file(self._key(rel), data)
+        return True
+
+    def exists(self, rel: str) -> bool:
+        with storage_errors(self.file(rel), writing=False):
+            return self.fs.exists(self._key(rel))
+
+    def listdir(self, rel: str) -> list[Item]:
+        with storage_errors(self.file(rel), writing=False):
+            try:
+                found = self.fs.ls(self._key(rel), detail=True, refresh=True)
+            except FileNotFoundError:
+                return []
+        return [Item(f["name"].rstrip("/").rsplit("/", 1)[-1], f["type"] == "directory", _mtime(f)) for f in found]
+
+    def find(self, rel: str = "") -> list[str]:
+        with storage_errors(self.file(rel), writing=False):
+            try:
+                keys = self.fs.find(self._key(rel))
+            except FileNotFoundError:
+                return []
+        strip = len(self.root) + 1
+        return sorted(k[strip:] for k in keys if k.startswith(self.root + "/"))
+
+    def remove(self, rels: list[str]) -> None:
+        if rels:
+            with storage_errors(self.url, writing=True), contextlib.suppress(FileNotFoundError):
+                self.fs.rm([self._key(r) for r in rels])
+
+    def is_store(self) -> bool:
+        with storage_errors(self.url, writing=False):
+            try:
+                return bool(self.fs.ls(self.root, refresh=True))
+            except FileNotFoundError:
+                return False
+
+
+def _mtime(info: dict) -> float | None:
+    stamp = info.get("LastModified") or info.get("mtime") or info.get("last_modified")
+    return stamp.timestamp() if hasattr(stamp, "timestamp") else None
