@@ -28,14 +28,13 @@ def history(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def migrated(history):
-    """A second registry (a server-less SQLite store) made by migrating the first, captured into its own store."""
+    """A second registry on a second server (the new workspace), made by migrating the first, captured into its own store."""
     root = history["root"] / "migrated"
-    root.mkdir()
-    target = f"sqlite:///{root}/mlflow.db"
-    numbers = hr.migrate(history["uri"], target, root / "artifacts")
-    store = root / "store"
-    snap("capture", "--all", "--tracking-uri", target, "--store", str(store), "--format", "json")
-    return {"store": str(store), "numbers": numbers}
+    with mlflow_server(root / "server") as target:
+        numbers = hr.migrate(history["uri"], target)
+        store = root / "store"
+        snap("capture", "--all", "--tracking-uri", target, "--store", str(store), "--format", "json")
+        yield {"store": str(store), "numbers": numbers}
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@
 `build_history(tracking_uri, store)` logs tests/support/registry.py's registry
 into `tracking_uri` with MLflow's client, then captures it with `snap capture
 --all` three times, planting events between the captures (the facts returned name
-each one). `migrate(source_uri, target_uri, artifact_root)` copies versions into
+each one). `migrate(source_uri, target_uri)` copies versions into
 a second registry the way mlflow-export-import does: each version's run (params,
 metrics, tags, dataset inputs, run artifacts) and its model files into a new
 logged model, registered in another order, so the numbers differ; one version is
@@ -122,7 +122,7 @@ def build_history(tracking_uri: str, store: Path) -> dict:
 MIGRATION_ORDER = ((CHURN, "3"), (CHURN, "2"), (ECHO, "2"), (ECHO, "1"), (AWKWARD, "1"), (NEW_MODEL, "1"))
 
 
-def migrate(source_uri: str, target_uri: str, artifact_root: Path) -> dict:
+def migrate(source_uri: str, target_uri: str) -> dict:
     """Copy MIGRATION_ORDER's versions into `target_uri`; returns {(model, source version): target version}."""
     from mlflow import MlflowClient
 
@@ -132,8 +132,7 @@ def migrate(source_uri: str, target_uri: str, artifact_root: Path) -> dict:
     with _tracking(target_uri):
         experiments: dict[str, str] = {}
         for name, version in MIGRATION_ORDER:
-            numbers[(name, version)] = _copy_version(source, target, (name, version), experiments,
-                                                     (artifact_root, source_uri))
+            numbers[(name, version)] = _copy_version(source, target, (name, version), experiments, source_uri)
         for name in {n for n, _ in MIGRATION_ORDER}:
             for alias, version in source.get_registered_model(name).aliases.items():
                 if (name, str(version)) in numbers:
@@ -141,22 +140,20 @@ def migrate(source_uri: str, target_uri: str, artifact_root: Path) -> dict:
     return numbers
 
 
-def _copy_experiment(source, target, experiment_id: str, experiments: dict, artifact_root: Path) -> str:
+def _copy_experiment(source, target, experiment_id: str, experiments: dict) -> str:
     if experiment_id not in experiments:
         exp = source.get_experiment(experiment_id)
-        location = (artifact_root / exp.name).resolve().as_uri()
-        experiments[experiment_id] = target.create_experiment(exp.name, artifact_location=location, tags=exp.tags)
+        experiments[experiment_id] = target.create_experiment(exp.name, tags=exp.tags)  # the server keeps artifacts
     return experiments[experiment_id]
 
 
-def _copy_version(source, target, key: tuple[str, str], experiments: dict, where: tuple[Path, str]) -> str:
+def _copy_version(source, target, key: tuple[str, str], experiments: dict, source_uri: str) -> str:
     import mlflow
 
     name, version = key
     mv = source.get_model_version(name, version)
     run = source.get_run(mv.run_id)
-    artifact_root, source_uri = where
-    experiment_id = _copy_experiment(source, target, run.info.experiment_id, experiments, artifact_root)
+    experiment_id = _copy_experiment(source, target, run.info.experiment_id, experiments)
     params = dict(run.data.params)
     if key == CHANGED[:2]:
         params[CHANGED[2]] = CHANGED[4]
@@ -175,6 +172,7 @@ def _copy_version(source, target, key: tuple[str, str], experiments: dict, where
         model_id = mv.model_id or mv.source.removeprefix("models:/")
         logged = source.get_logged_model(model_id)
         model = target.create_logged_model(experiment_id, name=logged.name, source_run_id=run_id, params=params,
+                                           model_type=logged.model_type or None,
                                            tags={k: v for k, v in logged.tags.items() if not k.startswith("mlflow.")})
         target.log_model_artifacts(model.model_id, model_dir)
     for metric_key, value in run.data.metrics.items():
