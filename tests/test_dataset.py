@@ -160,6 +160,16 @@ def test_latest_is_the_newest_snapshot_of_each_version(tmp_path, docs):
     assert count.stdout == "n\n4\n"
 
 
+def test_a_table_without_rows_is_still_a_folder_readers_open(tmp_path, docs):
+    echo = next(d for d in docs if d["manifest"]["model_name"] == "Echo")  # no metrics at all
+    append_to_dataset(FS, str(tmp_path), [echo])
+    metrics = pd.read_parquet(tmp_path / "parquet" / "metrics")
+    assert len(metrics) == 0 and list(metrics.columns) == [*TABLES["metrics"].names, "captured_month"]
+    rebuild_dataset(FS, str(tmp_path), [echo])  # a rebuild keeps it so, after removing the old parts
+    assert len(pd.read_parquet(tmp_path / "parquet" / "metrics")) == 0
+    assert part_counts(FS, str(tmp_path))["metrics"] == {"captured_month=2026-11": 1}
+
+
 def test_a_failed_write_leaves_no_part_behind(tmp_path, docs):
     broken = copy.deepcopy(docs[0])
     del broken["manifest"]["model_name"]

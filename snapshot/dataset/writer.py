@@ -56,15 +56,17 @@ def _values_table(doc: dict, key: dict) -> pa.Table:
 class DatasetWriter:
     """Parts for one call, one per (table, partition), committed together at the end."""
 
-    def __init__(self, fs, root: str):
-        self.fs, self.base = fs, dataset_root(root)
+    def __init__(self, fs, root: str, replacing: bool = False):
+        self.fs, self.base, self.replacing = fs, dataset_root(root), replacing
         self.parts: dict[tuple[str, str], PartFile] = {}
         self.buffers: dict[tuple[str, str], list] = {}
         self.sizes: dict[tuple[str, str], int] = {}
+        self.partitions: set[str] = set()
 
     def add(self, doc: dict, path: str | None = None) -> None:
         key = snapshot_key(doc)
         partition = partition_of(key)
+        self.partitions.add(partition)
         for table, rows in typed_rows(doc, path if path is not None else snapshot_path(doc)).items():
             self._buffer(table, partition, rows, len(rows))
         values = _values_table(doc, key)
@@ -100,6 +102,7 @@ class DatasetWriter:
         try:
             for slot in list(self.buffers):
                 self._flush(slot)
+            self._empty_tables()
         except BaseException:
             self.abort()
             raise
@@ -108,6 +111,20 @@ class DatasetWriter:
             for slot in sorted(s for s in self.parts if s[0] == table):
                 written.append(self.parts.pop(slot).commit())
         return written
+
+    def _empty_tables(self) -> None:
+        """A table no snapshot has rows for yet (no params anywhere) gets an empty part: every table is
+        a folder that readers open with its schema, which Spark and pandas cannot do with a missing one."""
+        if not self.partitions:
+            return
+        for table, schema in TABLES.items():
+            if any(slot[0] == table for slot in self.parts):
+                continue
+            folder = posixpath.join(self.base, table)
+            if self.replacing or not list_parts(self.fs, folder):
+                partition = min(self.partitions)
+                self.parts[(table, partition)] = PartFile(self.fs, posixpath.join(folder, f"{PARTITION}={partition}"),
+                                                          schema)
 
     def abort(self) -> None:
         for part in self.parts.values():
@@ -152,7 +169,7 @@ def _existing_keys(fs, root: str, partition: str) -> set[tuple]:
 
 
 def _write(fs, root: str, docs: Iterable[dict], seen: _Seen) -> list[str]:
-    writer = DatasetWriter(fs, root)
+    writer = DatasetWriter(fs, root, replacing=seen.root is None)
     try:
         for doc in docs:
             if seen.add(doc):
