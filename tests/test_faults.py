@@ -130,6 +130,17 @@ def test_the_plain_servers_missing_permission_api_is_recorded(faults_registry, t
     assert doc["permissions"] is None and "basic-auth" in doc["unavailable"]["permissions"]
 
 
+def test_a_fault_reading_an_alias_is_not_a_missing_alias(faults_registry, tmp_path, quick_retries):
+    def rule(method, path):
+        return Fault("status", 503) if "/registered-models/alias" in path else None
+
+    with fault_proxy(faults_registry["uri"], rule) as proxy:
+        result = capture(f"models:/{MODEL}@champion", "--tracking-uri", proxy.uri, "-o", str(tmp_path / "a.json"))
+    assert result.exit_code == EXIT_UNREACHABLE, result.output
+    (line,) = error_lines(result.output)
+    assert "alias 'champion'" in line and "HTTP 503" in line
+
+
 @pytest.mark.parametrize("retry_after", ["600", "1"])
 def test_retry_after_is_honoured_only_up_to_max_wait(faults_registry, tmp_path, retry_after):
     out = tmp_path / "one.json"

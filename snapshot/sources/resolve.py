@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from snapshot.errors import AliasNotFound, ModelNotFound
 from snapshot.sources.connection import Connection, mlflow_errors
+from snapshot.sources.faults import fault_error
 from snapshot.uris import parse_model_uri
 
 PAGE = 1000
@@ -19,6 +20,9 @@ def resolve_versions(conn: Connection, uri: str) -> list[tuple[str, str]]:
         try:
             mv = conn.client.get_model_version_by_alias(ref.name, ref.alias)
         except MlflowException as exc:
+            fault = fault_error(exc, f"reading alias {ref.alias!r} of model {ref.name!r}")
+            if fault is not None:  # a fault says nothing about whether the alias exists
+                raise fault from exc
             _model_must_exist(conn, ref.name)
             raise AliasNotFound(f"model {ref.name!r} has no alias {ref.alias!r}; "
                                 f"see its aliases with snap capture models:/{ref.name}/latest") from exc
