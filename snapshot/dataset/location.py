@@ -1,17 +1,34 @@
-"""The store a dataset command works on, as (fsspec filesystem, root path)."""
+"""The store a dataset command works on, as (fsspec filesystem, root path), and the store-level entry points."""
 
 from __future__ import annotations
 
 import os
 
 
-def store_filesystem(store: str | os.PathLike | None) -> tuple[object, str]:
-    """(filesystem, root) of `--store` (a folder or an fsspec URL) [default: $SNAP_STORE, else ./snapshots]."""
-    from snapshot.store.backend import open_store
+def store_filesystem(store) -> tuple[object, str]:
+    """(filesystem, root) of a Store, a folder or an fsspec URL [default: $SNAP_STORE, else ./snapshots]."""
+    from snapshot.store.backend import Store, open_store
 
-    opened = open_store(str(store or os.environ.get("SNAP_STORE") or "snapshots"))
+    target = store if isinstance(store, Store) else str(store or os.environ.get("SNAP_STORE") or "snapshots")
+    opened = open_store(target)
     if opened.local:
         from fsspec.implementations.local import LocalFileSystem
 
         return LocalFileSystem(), os.path.abspath(opened.root).replace(os.sep, "/")
     return opened.fs, opened.root
+
+
+def append_to_store(store, docs) -> list[str]:
+    """What a capture run's after-write hook calls: its documents into the store's dataset."""
+    from snapshot.dataset.writer import append_to_dataset
+
+    fs, root = store_filesystem(store)
+    return append_to_dataset(fs, root, docs)
+
+
+def rebuild_for_store(store, docs) -> list[str]:
+    """What `snap reindex` calls with every document of the store: the dataset replaced."""
+    from snapshot.dataset.writer import rebuild_dataset
+
+    fs, root = store_filesystem(store)
+    return rebuild_dataset(fs, root, docs)
