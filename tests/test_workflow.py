@@ -49,6 +49,10 @@ def _night(workdir: Path, tracking_uri: str, summary: Path) -> None:
         assert proc.returncode == 0, f"step {step['name']!r} exited {proc.returncode}:\n{proc.stderr}"
 
 
+def test_readme_shows_this_workflow_as_it_is():
+    assert WORKFLOW.read_text() in (REPO / "README.md").read_text()
+
+
 def test_install_step_installs_the_package_the_job_names():
     job, steps = _steps()
     [install] = [s for s in steps if s.get("id") == "install"]
