@@ -75,11 +75,16 @@ def diff_docs(old: dict, new: dict, options: DiffOptions | None = None):
     A part both sides leave out compares as no change in every area, and what
     an area relates across parts (a param echoed by the logged model, an alias
     in the model's map and on the version) is kept whenever either side differs.
-    The manifest and `unavailable` stay whole: they name the sides and mask
-    what was not captured.
+    `unavailable` stays whole (it masks what was not captured), and so do the
+    manifest fields that name each side.
     """
-    left, right = _prune(old, new, depth=2, keep=("manifest", "unavailable"))
+    left, right = _prune(old, new, depth=2, keep=("unavailable",))
+    for doc, source in ((left, old), (right, new)):  # what names each side, whatever else is equal
+        doc["manifest"] = {**doc.get("manifest", {}), **{k: source["manifest"].get(k) for k in _SIDE}}
     return diff_snapshots(left, right, options)
+
+
+_SIDE = ("model_name", "model_version", "captured_at", "content_hash")
 
 
 def _prune(old: dict, new: dict, depth: int, keep: tuple = ()) -> tuple[dict, dict]:

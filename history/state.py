@@ -14,6 +14,9 @@ deleted whole, leaves no trace at all.
 
 from __future__ import annotations
 
+import functools
+from datetime import date
+
 from history.source import Snap, StoreView, newest_at
 
 
@@ -30,11 +33,13 @@ def captures(view: StoreView, gap_seconds: float, models: list[str] | None = Non
 
 
 def seconds(stem: str) -> float:
-    # stems are YYYYMMDDTHHMMSS.ffffffZ; day arithmetic by ordinal keeps this fast for 100,000 stems
-    from datetime import date
+    """Seconds since year 1 of a stem (YYYYMMDDTHHMMSS.ffffffZ), fast enough for 100,000 of them."""
+    return _day(stem[:8]) * 86400 + int(stem[9:11]) * 3600 + int(stem[11:13]) * 60 + float(stem[13:].rstrip("Z"))
 
-    day = date(int(stem[0:4]), int(stem[4:6]), int(stem[6:8])).toordinal()
-    return day * 86400 + int(stem[9:11]) * 3600 + int(stem[11:13]) * 60 + float(stem[13:].rstrip("Z"))
+
+@functools.lru_cache(maxsize=4096)
+def _day(digits: str) -> int:
+    return date(int(digits[0:4]), int(digits[4:6]), int(digits[6:8])).toordinal()
 
 
 def registered_model(view: StoreView, snap: Snap) -> dict:
