@@ -8,7 +8,7 @@ from pathlib import Path
 from snapshot.errors import BadOption, SnapshotNotFound
 from snapshot.formats.inert import terminal_safe
 from snapshot.store.backend import open_store
-from snapshot.store.index import all_rows
+from snapshot.store.index import ordered_parts
 from snapshot.store.layout import default_store
 
 
@@ -19,10 +19,20 @@ def list_store(store: str | Path | None) -> list[dict]:
         raise BadOption(f"store {root} is a file, not a folder; pass --store with a snapshot folder")
     if not root.is_store():
         raise SnapshotNotFound(f"no store at {root}; capture into it first, or pass --store / set SNAP_STORE")
-    return [{"model": r["model"], "version": r["version"], "aliases": r.get("aliases") or [],
-             "captured_at": r.get("captured_at"), "content_hash": r.get("content_hash"),
-             "path": root.file_name(f"{r['path']}.{'json' if 'json' in (r.get('formats') or ['json']) else 'parquet'}")}
-            for r in all_rows(root)]
+    listing = []
+    for part in ordered_parts(root):
+        c = part.cols if part.cols is not None else _columns(part.sorted_rows())
+        for model, version, at, digest, aliases, path, formats in zip(
+                c["model"], c["version"], c["captured_at"], c["content_hash"], c["aliases"], c["path"], c["formats"]):
+            suffix = "json" if "json" in (formats or ("json",)) else "parquet"
+            listing.append({"model": model, "version": version, "aliases": aliases or [], "captured_at": at,
+                            "content_hash": digest, "path": root.file_name(f"{path}.{suffix}")})
+    return listing
+
+
+def _columns(rows: list[dict]) -> dict:
+    return {c: [r.get(c) for r in rows] for c in ("model", "version", "captured_at", "content_hash", "aliases",
+                                                  "path", "formats")}
 
 
 _one_line = json.JSONEncoder(ensure_ascii=False).encode

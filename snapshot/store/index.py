@@ -82,13 +82,27 @@ def folder_of(row: dict) -> str:
     return row["path"].split("/", 1)[0]
 
 
+COLUMNS = ("model", "version", "stem", "captured_at", "content_hash", "aliases", "model_aliases", "path", "formats")
+
+
 def encode(rows: list[dict]) -> bytes:
     return "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in rows).encode("utf-8")
 
 
-def decode(data: bytes, name: str) -> list[dict]:
-    try:  # one parse of all lines as a JSON array: several times faster than a parse per line
-        rows = json.loads("[" + ",".join(line for line in data.decode("utf-8").splitlines() if line.strip()) + "]")
+def encode_columns(rows: list[dict]) -> bytes:
+    """A sorted segment: one JSON object of columns, several times faster to read back than one row a line."""
+    cols = {"columns": list(COLUMNS), **{c: [r.get(c) for r in rows] for c in COLUMNS}}
+    return (json.dumps(cols, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+
+
+def decode(data: bytes, name: str) -> list[dict] | dict:
+    """A segment's rows, or its columns (a dict of equal-length lists) for a sorted segment."""
+    try:
+        text = data.decode("utf-8")
+        if text.startswith('{"columns"'):
+            return _checked_columns(json.loads(text), name)
+        # one parse of all lines as a JSON array: several times faster than a parse per line
+        rows = json.loads("[" + ",".join(line for line in text.splitlines() if line.strip()) + "]")
     except (UnicodeDecodeError, ValueError) as exc:
         raise IndexDamaged(f"index segment {name} does not parse ({exc})") from None
     for row in rows:
@@ -97,27 +111,64 @@ def decode(data: bytes, name: str) -> list[dict]:
     return rows
 
 
+def _checked_columns(cols, name: str) -> dict:
+    if not isinstance(cols, dict) or not all(isinstance(cols.get(c), list) for c in COLUMNS):
+        raise IndexDamaged(f"index segment {name} does not hold the index's columns")
+    n = len(cols["path"])
+    if any(len(cols[c]) != n for c in COLUMNS) or not all(isinstance(v, str) for v in cols["model"] + cols["path"]):
+        raise IndexDamaged(f"index segment {name} holds columns that are not index rows")
+    return cols
+
+
 @dataclass
 class Rows:
-    """One model folder's rows, by path; `segments` are the files they were read from."""
+    """One model folder's rows, by path; `segments` are the files they were read from.
+
+    A sorted segment's columns stay columns until a row is asked for (`snap list` reads them as they are).
+    """
 
     folder: str
-    rows: dict[str, dict] = field(default_factory=dict)
     segments: list[str] = field(default_factory=list)
     rebuilt: bool = False
     in_order: bool = False  # read from one sorted segment, nothing added since
-    by_version: dict[str, dict[str, dict]] = field(default_factory=dict)
+    cols: dict | None = None
+    _rows: dict[str, dict] = field(default_factory=dict)
+    _by_version: dict[str, dict[str, dict]] = field(default_factory=dict)
+
+    def _materialize(self) -> None:
+        cols, self.cols = self.cols, None
+        if cols:
+            in_order = self.in_order
+            for values in zip(*(cols[c] for c in COLUMNS)):
+                self.add(dict(zip(COLUMNS, values)))
+            self.in_order = in_order
+
+    @property
+    def rows(self) -> dict[str, dict]:
+        if self.cols is not None:
+            self._materialize()
+        return self._rows
+
+    @property
+    def by_version(self) -> dict[str, dict[str, dict]]:
+        if self.cols is not None:
+            self._materialize()
+        return self._by_version
 
     def add(self, row: dict) -> None:
+        rows = self.rows
         self.in_order = False
-        old = self.rows.get(row["path"])
+        old = rows.get(row["path"])
         if old is not None and old.get("formats") != row.get("formats"):
             row = {**row, "formats": sorted(set(old.get("formats") or []) | set(row.get("formats") or []))}
-        self.rows[row["path"]] = row
-        self.by_version.setdefault(row["version"], {})[row["path"]] = row
+        rows[row["path"]] = row
+        self._by_version.setdefault(row["version"], {})[row["path"]] = row
 
     def sorted_rows(self) -> list[dict]:
         return list(self.rows.values()) if self.in_order else sorted(self.rows.values(), key=row_key)
+
+    def models(self) -> set[str]:
+        return set(self.cols["model"]) if self.cols is not None else {r["model"] for r in self._rows.values()}
 
 
 def segment_names(store: Store, folder: str) -> list[str]:
@@ -150,8 +201,12 @@ def load_rows(store: Store, folder: str) -> Rows:
                 data = store.read(f"{MODELS}/{folder}/{name}")
             except FileNotFoundError:  # compacted away by another writer since the listing: read again
                 return load_rows(store, folder)
-            for row in decode(data, name):
-                rows.add(row)
+            found = decode(data, name)
+            if isinstance(found, dict) and len(names) == 1:
+                rows.cols = found
+            else:
+                for row in (_rows_of(found) if isinstance(found, dict) else found):
+                    rows.add(row)
         rows.in_order = len(names) == 1 and names[0].endswith(SORTED)
         if names:
             _CACHE[key] = (tuple(names), rows)
@@ -164,6 +219,10 @@ def load_rows(store: Store, folder: str) -> Rows:
     for row in scan_rows(store, [folder]):
         rebuilt.add(row)
     return rebuilt
+
+
+def _rows_of(cols: dict) -> list[dict]:
+    return [dict(zip(COLUMNS, values)) for values in zip(*(cols[c] for c in COLUMNS))]
 
 
 def load_all(store: Store) -> list[Rows]:
@@ -179,9 +238,20 @@ def load_all(store: Store) -> list[Rows]:
 
 def all_rows(store: Store) -> list[dict]:
     """Every row of the store, by model, version (numeric) and capture time."""
-    parts = load_all(store)
-    merged = [row for part in parts for row in part.sorted_rows()]
-    return merged if len(parts) < 2 else sorted(merged, key=row_key)
+    return [row for part in ordered_parts(store) for row in part.sorted_rows()]
+
+
+def ordered_parts(store: Store) -> list[Rows]:
+    """Every model folder's rows, in model-name order; one model a folder, so no row needs sorting again."""
+    parts = [p for p in load_all(store) if p.cols is not None or p._rows]
+    names = [p.models() for p in parts]
+    if any(len(n) != 1 for n in names):  # not one model a folder (never written so): one sort of everything
+        merged = Rows("*")
+        for part in parts:
+            for row in part.sorted_rows():
+                merged.add(row)
+        return [merged]
+    return [p for _, p in sorted(zip([min(n) for n in names], parts), key=lambda pair: pair[0])]
 
 
 def segment_name(folder: str, suffix: str = ".jsonl") -> str:
@@ -203,5 +273,6 @@ def append(store: Store, rows: list[dict], suffix: str = ".jsonl") -> list[str]:
 def compact(store: Store, rows: Rows) -> None:
     """One sorted segment with every row of a model folder, then remove the segments they were read from."""
     if rows.rows:
-        append(store, rows.sorted_rows(), SORTED)
+        name = segment_name(rows.folder, SORTED)
+        store.write(name, encode_columns(rows.sorted_rows()))
     store.remove(list(rows.segments))

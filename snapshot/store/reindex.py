@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 from snapshot.errors import SnapshotNotFound
@@ -29,7 +30,23 @@ def reindex(store) -> dict:
         idx.compact(store, rebuilt)
         total, replaced = total + len(rebuilt.rows), replaced + len(before)
     after_write(store, docs)
+    _old_temp_files(store)
     return {"snapshots": total, "segments_replaced": replaced, "claims_removed": _old_claims(store)}
+
+
+def _old_temp_files(store) -> None:
+    """Temporary files a killed writer left anywhere in a local store (the index and journal folders too)."""
+    from snapshot.store.writer import TEMP_STALE_SECONDS
+
+    if not store.local:
+        return
+    now = time.time()
+    for rel in store.find(""):
+        path = store.file(rel)
+        if path.name.startswith(".snap-") and path.name.endswith(".tmp"):
+            with contextlib.suppress(OSError):
+                if now - path.stat().st_mtime > TEMP_STALE_SECONDS:
+                    path.unlink()
 
 
 def _old_claims(store) -> int:
