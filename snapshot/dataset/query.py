@@ -71,7 +71,8 @@ def connect(fs, root: str):
     if not fs.isdir(base):
         raise DatasetNotFound(f"no Parquet dataset at {base}; capture into the store first "
                               "(or run snap reindex for snapshots copied in)")
-    con = duckdb.connect()
+    # Offline: a query never makes DuckDB download an extension (httpfs for a URL, say).
+    con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
     for name in TABLE_NAMES:  # DuckDB keeps each registered dataset alive with the connection
         _register(con, fs, name, posixpath.join(base, name))
     con.execute(_LATEST)
