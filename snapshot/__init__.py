@@ -124,7 +124,8 @@ def load(target: StrPath, store: StrPath | None = None, model: str | None = None
 
     `target` is a snapshot file (`.json` or `.parquet`, a `str` or a `Path`), a store
     reference (`v5`, `Churn/5`, `Churn@champion`, looked up in `store`, else $SNAP_STORE,
-    else ./snapshots), or a `models:/` URI (captured live, in memory: this one imports mlflow).
+    else ./snapshots; a store may be an `s3://`, `gs://` or `abfs://` URL), a snapshot's
+    URL, or a `models:/` URI (captured live, in memory: this one imports mlflow).
     """
     from snapshot.formats.files import load_snapshot
 
@@ -132,14 +133,16 @@ def load(target: StrPath, store: StrPath | None = None, model: str | None = None
         return load_snapshot(target)
     if target.startswith("models:/"):
         return capture_one(target, tracking_uri, registry_uri)
+    if "://" in target:  # a snapshot at an object-storage URL (s3://, gs://, abfs://)
+        return load_snapshot(target)
     path = Path(target)
     if path.suffix.lower() in (".json", ".parquet") or _is_file(path):
         return load_snapshot(path)
     return load_snapshot(find_snapshot(target, store, model))
 
 
-def find_snapshot(ref: str, store: StrPath | None = None, model: str | None = None) -> Path:
-    """The newest snapshot file a store reference (`v5`, `Churn/5`, `Churn@champion`) names."""
+def find_snapshot(ref: str, store: StrPath | None = None, model: str | None = None) -> Path | str:
+    """The newest snapshot file a store reference (`v5`, `Churn/5`, `Churn@champion`) names (remote: a URL)."""
     from snapshot.store.layout import default_store, resolve_ref
 
     return resolve_ref(default_store(_as_path(store)), ref, model)
@@ -152,7 +155,7 @@ def list_snapshots(store: StrPath | None = None) -> list[dict]:
     return list_store(_as_path(store))
 
 
-def save(doc: dict, path: StrPath | None = None, store: StrPath | None = None, fmt: str = "both") -> list[Path]:
+def save(doc: dict, path: StrPath | None = None, store: StrPath | None = None, fmt: str = "both") -> list[Path | str]:
     """Write a snapshot to exactly `path` (format from its suffix), or at its place in a store; atomically.
 
     Returns the files written.
@@ -163,7 +166,7 @@ def save(doc: dict, path: StrPath | None = None, store: StrPath | None = None, f
 
     check(doc, "the document to save")
     if path is not None:
-        return [write_snapshot(doc, Path(path))]
+        return [write_snapshot(doc, _as_path(path))]
     if fmt not in STORE_FORMATS:
         raise SnapError(f"fmt must be json, parquet or both, not {fmt!r}")
     return write_to_store(doc, default_store(_as_path(store)), fmt)

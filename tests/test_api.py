@@ -145,3 +145,22 @@ def test_capture_one_and_capture_to_store_from_a_real_server(registry, mlflow_se
     assert sorted(r["version"] for r in snapshot.list_snapshots(store)) == versions
     again = snapshot.capture_to_store(["models:/Churn"], store=store, tracking_uri=mlflow_server)
     assert (again["captured"], again["unchanged"]) == (0, len(versions))
+
+
+@pytest.mark.server
+def test_the_api_on_a_store_at_an_s3_url(monkeypatch):
+    """Store and file URLs are passed on as given (a real S3 API server, moto's, on 127.0.0.1)."""
+    from tests.support.s3 import s3_server
+
+    with s3_server() as server:
+        for key, value in server.env.items():
+            monkeypatch.setenv(key, value)
+        store = server.bucket("api-store") + "/snapshots"
+        written = [p for doc in (snapshot.load(V2), snapshot.load(V3)) for p in snapshot.save(doc, store=store)]
+        assert all(str(p).startswith("s3://api-store/snapshots/Churn/") for p in written)
+        rows = snapshot.list_snapshots(store)
+        assert [(r["model"], r["version"]) for r in rows] == [("Churn", "2"), ("Churn", "3")]
+        assert snapshot.load("Churn/3", store=store) == snapshot.load(V3)
+        assert snapshot.load(str(snapshot.find_snapshot("Churn/2", store=store))) == snapshot.load(V2)
+        assert diff.diff_as_data(diff.diff(snapshot.load("Churn/2", store=store), snapshot.load("Churn/3", store=store))) \
+            == diff.diff_as_data(diff.diff(V2, V3))
