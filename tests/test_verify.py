@@ -109,3 +109,13 @@ def test_verify_is_offline(store, tmp_path):
     proc = subprocess.run([sys.executable, "-m", "snap.cli", "verify", str(store)], capture_output=True, text=True,
                           env=env, cwd=ROOT, timeout=120)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_the_index_journal_and_dataset_are_not_snapshots(store):
+    files = _all_files(store)
+    for junk in (".index/segments/0001.json", ".snap-journal/abc.json", "parquet/params/captured_month=2026-11/p.parquet",
+                 "Churn/v2/.snap-1234.tmp.json"):
+        (store / junk).parent.mkdir(parents=True, exist_ok=True)
+        (store / junk).write_text("not a snapshot", encoding="utf-8")
+    proc = snap("verify", str(store))
+    assert proc.stdout.splitlines()[-1] == f"{len(files)} snapshot files: {len(files)} ok, 0 modified, 0 damaged"
