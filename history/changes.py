@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import shlex
 
-from diff.changes import DiffOptions
-from diff.engine import diff_snapshots
+from diff.changes import DiffOptions, DiffResult
+from diff.engine import diff_snapshots, side_of
 from history import state as st
 from history.events import Changelog, Event, summarize
 from history.source import Snap, StoreView, between, newest_at
@@ -69,22 +69,23 @@ def _model_events(view: StoreView, model: str, base: Snap | None, window: list[S
     return events
 
 
-def diff_docs(old: dict, new: dict, options: DiffOptions | None = None):
+def diff_docs(old: dict, new: dict, options: DiffOptions | None = None) -> DiffResult:
     """`diff_snapshots(old, new)`, faster: parts equal on both sides are left out of both first.
 
     A part both sides leave out compares as no change in every area, and what
     an area relates across parts (a param echoed by the logged model, an alias
     in the model's map and on the version) is kept whenever either side differs.
-    `unavailable` stays whole (it masks what was not captured), and so do the
-    manifest fields that name each side.
+    `unavailable` is kept when it differs or masks a part that is left in; the
+    manifest only names the sides, which are taken from the whole documents.
     """
-    left, right = _prune(old, new, depth=2, keep=("unavailable",))
-    for doc, source in ((left, old), (right, new)):  # what names each side, whatever else is equal
-        doc["manifest"] = {**doc.get("manifest", {}), **{k: source["manifest"].get(k) for k in _SIDE}}
-    return diff_snapshots(left, right, options)
-
-
-_SIDE = ("model_name", "model_version", "captured_at", "content_hash")
+    left, right = _prune(old, new, depth=2)
+    left.pop("manifest", None)
+    right.pop("manifest", None)
+    masks = {p.split(".", 1)[0] for p in (old.get("unavailable") or {}) | (new.get("unavailable") or {})}
+    if masks & (left.keys() | right.keys()):
+        left["unavailable"], right["unavailable"] = old.get("unavailable"), new.get("unavailable")
+    result = diff_snapshots(left, right, options)
+    return DiffResult(side_of(old), side_of(new), result.changes, result.tolerated)
 
 
 def _prune(old: dict, new: dict, depth: int, keep: tuple = ()) -> tuple[dict, dict]:

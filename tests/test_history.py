@@ -284,3 +284,24 @@ def test_compare_reports_equally_good_matches_as_ambiguous(tmp_path, offline):
     assert sorted((v["model"], v["version"]) for v in result["left_only"]) == [(CHURN, "2"), (ECHO, "1")]
     sides = {(a["side"], a["version"]["version"]): [c["version"] for c in a["candidates"]] for a in result["ambiguous"]}
     assert sides == {("left", "3"): ["7", "8"], ("right", "7"): ["3"], ("right", "8"): ["3"]}
+
+
+def test_changelog_diffs_equal_the_diff_engine_on_whole_documents():
+    """history's faster diff (equal parts left out first) gives exactly what `snap diff` gives."""
+    import copy
+
+    from diff.engine import diff_snapshots
+    from history.changes import diff_docs
+    from snapshot.formats.files import load_snapshot
+    from tests.support.reference import REPO
+
+    captured = REPO / "fixtures" / "captured"
+    v2, v3 = (load_snapshot(next((captured / "Churn" / v).glob("*.json"))) for v in ("v2", "v3"))
+    echo = load_snapshot(next((captured / "Echo" / "v1").glob("*.json")))
+    retagged = copy.deepcopy(v3)
+    retagged["model_version"]["tags"]["owner"] = "team-retention"
+    retagged["unavailable"] = {**(retagged.get("unavailable") or {}), "run.model_inputs": "not returned by search_runs"}
+    retagged["run"]["model_inputs"] = None
+    for left, right in ((v2, v3), (v3, v2), (v3, retagged), (retagged, v3), (v2, echo), (v3, v3)):
+        fast, whole = diff_docs(left, right), diff_snapshots(left, right)
+        assert (fast.left, fast.right, fast.changes, fast.tolerated) == (whole.left, whole.right, whole.changes, whole.tolerated)
