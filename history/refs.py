@@ -37,10 +37,6 @@ class Resolution:
                 f"(next capture {after})")
 
 
-def is_point_in_time(target: str) -> bool:
-    return bool(_AT.match(target))
-
-
 def split_at(target: str) -> tuple[str, str]:
     """(base, WHEN) of `base@{WHEN}`."""
     m = _AT.match(target)

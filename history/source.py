@@ -30,9 +30,9 @@ class Snap:
 class StoreView:
     """A store's snapshots grouped by model and version, oldest first, with a cache of opened documents."""
 
-    def __init__(self, store, must_exist: bool = True):
+    def __init__(self, store):
         self.root = open_store(default_store(store))  # a local folder, or any fsspec URL (#10)
-        if must_exist and not self.root.is_store():
+        if not self.root.is_store():
             raise SnapshotNotFound(f"store {self.root} does not exist; pass --store DIR or set SNAP_STORE")
         entries = list_entries(self.root)  # the store's index: metadata only, no snapshot opened
         self.snaps = [Snap(e.model, e.version, e.stem, e.path) for e in entries]
@@ -58,9 +58,6 @@ class StoreView:
     @staticmethod
     def load_path(path: Path | str) -> dict:
         return load_snapshot(path)
-
-    def stems(self) -> list[str]:
-        return sorted({s.stem for s in self.snaps})
 
     def models(self) -> list[str]:
         return sorted(self.by_model)
