@@ -23,7 +23,7 @@ from fsspec.implementations.local import LocalFileSystem
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from snapshot.dataset import append_to_dataset, part_counts, rebuild_dataset
+from snapshot.dataset import append_to_dataset, compact_dataset, part_counts, rebuild_dataset
 from snapshot.dataset.schemas import TABLES
 from snapshot.dataset.versions import upper_key, version_key
 from snapshot.dataset.writer import DatasetWriter
@@ -247,3 +247,14 @@ def test_dataset_on_object_storage_is_written_whole_and_queried_in_place(s3, doc
 def _sql_env(store: str, query: str, env: dict):
     return subprocess.run([sys.executable, "-m", "snap.cli", "sql", query, "--store", store, "--format", "json"],
                           capture_output=True, text=True, timeout=120, env={**os.environ, **env})
+
+
+def test_compact_removes_a_killed_writers_old_temporary_file(tmp_path, docs):
+    append_to_dataset(FS, str(tmp_path), docs)
+    folder = tmp_path / "parquet" / "values" / "captured_month=2026-11"
+    old, fresh = folder / ".part-20261101T000000000000Z-dead.parquet.tmp", folder / ".part-now-alive.parquet.tmp"
+    old.write_bytes(b"PAR1 half")
+    fresh.write_bytes(b"PAR1 being written")
+    os.utime(old, (os.path.getmtime(old) - 7200,) * 2)
+    compact_dataset(FS, str(tmp_path))
+    assert not old.exists() and fresh.exists()  # a writer that may still be running keeps its file

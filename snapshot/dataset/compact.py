@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import posixpath
+import time
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from snapshot.dataset.parts import PartFile, dataset_root, list_parts, remove_parts
+from snapshot.dataset.parts import PartFile, dataset_root, is_local, list_parts, remove_parts
 from snapshot.dataset.schemas import TABLES
 
 _BATCH_ROWS = 1_000_000
@@ -62,14 +65,31 @@ def _partitions(fs, table_dir: str) -> dict[str, list[str]]:
     return by_folder
 
 
+_STALE_S = 3600
+
+
+def _remove_stale_temporaries(fs, base: str) -> None:
+    """A writer killed mid-part (kill -9, out of memory) leaves its hidden temporary file; an hour on, it is litter."""
+    if not is_local(fs) or not fs.exists(base):
+        return
+    now = time.time()
+    for path in fs.find(base):
+        name = posixpath.basename(path)
+        if name.startswith(".part-") and name.endswith(".tmp") and now - os.path.getmtime(path) > _STALE_S:
+            with contextlib.suppress(FileNotFoundError):
+                fs.rm(path)
+
+
 def compact_dataset(fs, root: str) -> dict[str, dict[str, int]]:
     """Merge every partition of every table to one part; returns {table: {partition: parts before}}.
 
-    The merged part is published before the parts it replaces are removed, so a
+    Temporary files a killed writer left (over an hour old) are removed. The
+    merged part is published before the parts it replaces are removed, so a
     reader never misses rows (for a moment it may see them twice); a failure
     leaves the parts as they were.
     """
     base = dataset_root(root)
+    _remove_stale_temporaries(fs, base)
     before: dict[str, dict[str, int]] = {}
     for table, schema in TABLES.items():
         counts = before.setdefault(table, {})

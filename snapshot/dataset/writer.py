@@ -23,6 +23,8 @@ from snapshot.formats.parquet import to_table
 # Rows held before a row group is written (the long table's rows are narrow).
 _FLUSH_ROWS = {"values": 1_000_000}
 _DEFAULT_FLUSH = 200_000
+# Typed rows become Arrow this often: Python dicts cost far more memory than Arrow's columns.
+_ARROW_EVERY = 10_000
 # `snapshots` is committed last: a snapshot listed there always has its other rows.
 _KEY = ["model", "version", "captured_at"]
 _COMMIT_ORDER = [name for name in TABLES if name != "snapshots"] + ["snapshots"]
@@ -59,7 +61,8 @@ class DatasetWriter:
     def __init__(self, fs, root: str, replacing: bool = False):
         self.fs, self.base, self.replacing = fs, dataset_root(root), replacing
         self.parts: dict[tuple[str, str], PartFile] = {}
-        self.buffers: dict[tuple[str, str], list] = {}
+        self.buffers: dict[tuple[str, str], list[pa.Table]] = {}
+        self.rows: dict[tuple[str, str], list[dict]] = {}  # typed rows not yet Arrow
         self.sizes: dict[tuple[str, str], int] = {}
         self.partitions: set[str] = set()
 
@@ -77,21 +80,30 @@ class DatasetWriter:
             return
         slot = (table, partition)
         if isinstance(rows, list):
-            self.buffers.setdefault(slot, []).extend(rows)
+            pending = self.rows.setdefault(slot, [])
+            pending.extend(rows)
+            if len(pending) >= _ARROW_EVERY:
+                self._to_arrow(slot)
         else:
             self.buffers.setdefault(slot, []).append(rows)
         self.sizes[slot] = self.sizes.get(slot, 0) + count
         if self.sizes[slot] >= _FLUSH_ROWS.get(table, _DEFAULT_FLUSH):
             self._flush(slot)
 
+    def _to_arrow(self, slot: tuple[str, str]) -> None:
+        pending = self.rows.pop(slot, [])
+        if pending:
+            self.buffers.setdefault(slot, []).append(pa.Table.from_pylist(pending, schema=TABLES[slot[0]]))
+
     def _flush(self, slot: tuple[str, str]) -> None:
         table, partition = slot
+        self._to_arrow(slot)
         buffered = self.buffers.pop(slot, [])
         self.sizes.pop(slot, None)
         if not buffered:
             return
         schema = TABLES[table]
-        data = pa.concat_tables(buffered) if table == "values" else pa.Table.from_pylist(buffered, schema=schema)
+        data = pa.concat_tables(buffered)
         if slot not in self.parts:
             folder = posixpath.join(self.base, table, f"{PARTITION}={partition}")
             self.parts[slot] = PartFile(self.fs, folder, schema)
@@ -100,7 +112,7 @@ class DatasetWriter:
     def commit(self) -> list[str]:
         """Write what is buffered and publish every part; on any failure none is left half-written."""
         try:
-            for slot in list(self.buffers):
+            for slot in sorted(set(self.buffers) | set(self.rows)):
                 self._flush(slot)
             self._empty_tables()
         except BaseException:
@@ -131,6 +143,7 @@ class DatasetWriter:
             part.abort()
         self.parts.clear()
         self.buffers.clear()
+        self.rows.clear()
 
 
 class _Seen:
