@@ -164,10 +164,11 @@ def test_a_short_retry_after_is_waited_for_and_the_capture_completes(faults_regi
     assert json.loads(out.read_text())["run"]["info"]["run_name"] == "train-0"
 
 
-def test_a_hung_server_ends_at_the_read_timeout(faults_registry, tmp_path, monkeypatch):
+@pytest.mark.parametrize("endpoint", ["model version", "permissions", "MLmodel"])
+def test_a_hung_server_ends_at_the_read_timeout(faults_registry, tmp_path, monkeypatch, endpoint):
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "1")
     out = tmp_path / "one.json"
-    with fault_proxy(faults_registry["uri"], when("model version", Fault("hang"))) as proxy:
+    with fault_proxy(faults_registry["uri"], when(endpoint, Fault("hang"))) as proxy:
         started = time.monotonic()
         result = capture(f"models:/{MODEL}/1", "--tracking-uri", proxy.uri, "-o", str(out))
         elapsed = time.monotonic() - started
