@@ -22,9 +22,16 @@ from snapshot.errors import SnapshotNotFound
 _MODEL_PARTS = ("registered_model.", )
 
 
-def default_window(view: StoreView, gap_seconds: float, models: list[str] | None = None) -> tuple[str, str]:
-    """(since, until): from the end of the second newest capture to the end of the newest."""
-    runs = st.captures(view, gap_seconds, models)
+def default_window(view: StoreView, gap_seconds: float, models: list[str] | None = None,
+                   until: str | None = None) -> tuple[str, str]:
+    """(since, until): from the end of the second newest capture to the end of the newest.
+
+    With `until`, of the captures begun by then."""
+    every = st.captures(view, gap_seconds, models)
+    runs = [r for r in every if until is None or r[0] <= until]
+    if every and not runs:
+        raise SnapshotNotFound(f"no capture at or before --until {stem_to_iso(until)}; "
+                               f"the first is {stem_to_iso(every[0][0])}")
     if not runs:
         raise SnapshotNotFound(f"store {view.root} holds no snapshots{' of ' + ', '.join(models) if models else ''}; "
                                "capture some first (snap capture --all)")
@@ -46,7 +53,7 @@ def changelog(view: StoreView, since: str, until: str, models: list[str] | None 
         window = between(view.by_model[model], since, until)
         if window:
             base = _model_base(view, model, since, window, gap_seconds)
-            events += _model_events(view, model, base, window)
+            events += _model_events(view, model, base, window, gap_seconds)
             events += _gone(view, model, base, (since, until))
             for version in sorted({s.version for s in window}, key=lambda v: (len(v), v)):
                 events += _version_events(view, model, version, since, until)
@@ -54,7 +61,7 @@ def changelog(view: StoreView, since: str, until: str, models: list[str] | None 
                      sorted(events, key=lambda e: e.sort_key))
 
 
-def _model_events(view: StoreView, model: str, base: Snap | None, window: list[Snap]) -> list[Event]:
+def _model_events(view: StoreView, model: str, base: Snap | None, window: list[Snap], gap: float) -> list[Event]:
     """The registered model through its snapshots: appeared, alias moves, tags, description."""
     events, prev, prev_snap = [], None, base
     if base is not None:
@@ -64,7 +71,7 @@ def _model_events(view: StoreView, model: str, base: Snap | None, window: list[S
         if prev is None and prev_snap is None:
             events.append(Event("models", "appeared", model, None, None, after=_iso(snap)))
         elif now != prev:
-            events += _model_diff(view, model, prev, now, (prev_snap, snap))
+            events += _model_diff(view, model, (prev, now), (prev_snap, snap), gap)
         prev, prev_snap = now, snap
     return events
 
@@ -129,13 +136,15 @@ def _model_part(rm: dict) -> dict:
             "tags": rm.get("tags") or {}, "description": rm.get("description") or None}
 
 
-def _model_diff(view: StoreView, model: str, old: dict, new: dict, pair: tuple[Snap, Snap]) -> list[Event]:
+def _model_diff(view: StoreView, model: str, states: tuple[dict, dict], pair: tuple[Snap, Snap],
+                gap: float) -> list[Event]:
+    old, new = states
     before, after = _iso(pair[0]), _iso(pair[1])
     events = []
     for alias in sorted(set(old["aliases"]) | set(new["aliases"])):
         was, now = old["aliases"].get(alias), new["aliases"].get(alias)
         if was != now:
-            summary = _alias_summary(view, model, (was, now), pair)
+            summary = _alias_summary(view, model, (was, now), pair[1], gap)
             kind = "moved" if was and now else ("set" if now else "removed")
             events.append(Event("aliases", kind, model, None, alias, was, now, before, after,
                                 breaking=bool(summary and summary.breaking), summary=summary))
@@ -146,16 +155,28 @@ def _model_diff(view: StoreView, model: str, old: dict, new: dict, pair: tuple[S
     return events
 
 
-def _alias_summary(view: StoreView, model: str, versions: tuple, pair: tuple[Snap, Snap]):
-    """What changed with an alias move: the old target (then) against the new one (when the move was seen)."""
+def _alias_summary(view: StoreView, model: str, versions: tuple, seen: Snap, gap: float):
+    """What changed with an alias move: the old target just before the move was seen, against the new
+    target as the capture that saw the move found it (a capture writes a model's versions one by one)."""
     was, now = versions
     if not (was and now):
         return None
-    old = newest_at(view.by_version.get((model, was), []), pair[0].stem)
-    new = newest_at(view.by_version.get((model, now), []), pair[1].stem)
+    old = _last_before(view.by_version.get((model, was), []), seen.stem)
+    new = _in_capture(view.by_version.get((model, now), []), seen.stem, gap)
     if old is None or new is None:
         return None
     return summarize(diff_docs(view.load(old), view.load(new), _CONTENT))
+
+
+def _last_before(snaps: list[Snap], stem: str) -> Snap | None:
+    return next((s for s in reversed(snaps) if s.stem < stem), None)
+
+
+def _in_capture(snaps: list[Snap], stem: str, gap: float) -> Snap | None:
+    """The newest of `snaps` written by the capture that wrote `stem` (or before it)."""
+    moment = st.seconds(stem)
+    within = [s for s in snaps if s.stem <= stem or st.seconds(s.stem) - moment <= gap]
+    return within[-1] if within else None
 
 
 # An alias move or a new version is summarized by what the model is, not by registry bookkeeping.

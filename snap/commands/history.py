@@ -40,9 +40,10 @@ def changes(
     if not gap >= 0:
         raise BadOption(f"--gap {gap} is not a number of seconds (0 or more)")
     view = StoreView(store)
-    first, last = default_window(view, gap, model or None)
+    end = parse_when(until, option="--until") if until else None
+    first, last = default_window(view, gap, model or None, end)
     start = parse_when(since, option="--since") if since else first
-    end = parse_when(until, option="--until") if until else last
+    end = end or last
     if start and start > end:
         raise BadOption(f"--since {since or start} is after --until {until or end}; give the earlier moment to --since")
     log = changelog(view, start, end, model or None, gap)
