@@ -163,7 +163,9 @@ class Policy:
                               status=failure.status, lost=failure.lost)
         wait = failure.retry_after
         if wait is None:
-            wait = self.backoff * 2 ** attempt if attempt else (0.5 if throttled else 0.0)
+            wait = self.backoff * 2 ** attempt if attempt else 0.0
+        if throttled:  # never hammer a server that is shedding load, whatever it or the backoff says
+            wait = max(wait, 0.5)
         if waited + wait > self.max_wait:
             raise ServerFault(f"{failure.how} after waiting {waited:.0f} s (--max-wait {self.max_wait:g} s)",
                               status=failure.status, lost=failure.lost)
