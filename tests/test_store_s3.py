@@ -95,7 +95,7 @@ def test_copied_in_snapshots_and_import_and_reindex_on_s3(s3, tmp_path):
     assert {(r["model"], r["version"]) for r in listed} == {("Churn", "2"), ("Churn", "3"), ("Echo", "1")}
     out = snap("reindex", "--store", store).stdout
     assert out.startswith("indexed 3 snapshots")
-    assert [k for k in s3.keys(bucket) if "/.index/segments/" in k]
+    assert [k for k in s3.keys(bucket) if "/.index/models/" in k]
     if not ARCHIVES:
         pytest.skip("../shared (reference reports) is not present")
     imported = snap("import", str(ARCHIVES[0]), "--store", store)

@@ -60,6 +60,14 @@ def client_env(endpoint: str) -> dict:
             "AWS_SECRET_ACCESS_KEY": PLANTED_SECRET, "AWS_EC2_METADATA_DISABLED": "true"}
 
 
+def _die_with_parent() -> None:
+    """In the child: end when the test process ends, even killed outright (Linux's PR_SET_PDEATHSIG)."""
+    import ctypes
+    import signal
+
+    ctypes.CDLL(None).prctl(1, signal.SIGTERM)
+
+
 @contextmanager
 def s3_server(refuse_unknown_credentials: bool = False):
     """Start moto's S3 server on a free loopback port; stop it on exit."""
@@ -68,7 +76,8 @@ def s3_server(refuse_unknown_credentials: bool = False):
     if refuse_unknown_credentials:
         env["INITIAL_NO_AUTH_ACTION_COUNT"] = "0"
     proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+                            preexec_fn=_die_with_parent if sys.platform == "linux" else None)
     endpoint = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
