@@ -17,7 +17,7 @@ def changes(
     since: str | None = typer.Option(None, "--since", metavar="WHEN", help=f"from this moment: {_WHEN} [default: the end of the second newest capture]"),
     until: str | None = typer.Option(None, "--until", metavar="WHEN", help="up to this moment (same forms) [default: the newest capture]"),
     model: list[str] = typer.Option(None, "--model", metavar="NAME", help="only this registered model (repeatable)"),
-    store: Path | None = StoreDir,
+    store: str | None = StoreDir,
     fmt: str = typer.Option("text", "--format", metavar="FORMAT", help="text, md or json"),
     fail_on: list[str] = typer.Option(None, "--fail-on", metavar="SECTION", help="exit 1 only for these: models, versions, aliases, tags, description, status, content, breaking, or a diff section such as signature (repeatable)"),
     gap: float = typer.Option(300.0, "--gap", metavar="SECONDS", help="snapshots written less than this apart are one capture (for the default window)"),
