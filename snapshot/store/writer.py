@@ -1,8 +1,8 @@
 """Writing snapshots into a store: whole or absent, indexed, deduplicated across concurrent writers.
 
-Order of one write: claim, snapshot files (JSON, then Parquet), index row. So a
-reader never meets a row whose snapshot is missing, and a run killed in between
-leaves a claim that says what it was writing.
+Order of one write: claim, snapshot files (JSON, then Parquet), index row (at
+once, or gathered by a capture run). So a reader never meets a row whose snapshot
+is missing, and a run killed in between leaves a claim that says what it was writing.
 
 Claims make dedupe hold with several writers and no lock. A new snapshot of a
 version is claimed under a key made of the model, the version, the newest
@@ -179,26 +179,41 @@ def _clean_temp(store: Store, folder: str) -> None:
 
 class _Run:
     def __init__(self):
-        self.rows: list[dict] = []
-        self.segments: list[str] = []
+        self.pending: list[dict] = []  # rows not yet in a segment
+        self.flushed = time.monotonic()
+        self.folders: set[str] = set()
         self.docs: list[dict] = []
 
 
 def _record(store: Store, row: dict, doc: dict) -> None:
-    """The row, as its own segment at once (nothing is lost to a kill), and the document for after_write."""
-    [segment] = idx.append(store, [row])
+    """The row into a segment, and the document for after_write.
+
+    Outside a run, the row is its own segment at once. A run gathers its rows and writes
+    them every ROW_FLUSH_SECONDS and at its end, one segment per model: a request per
+    snapshot fewer on object storage. A run killed in between leaves snapshots without
+    rows; their claims give them their rows at the next capture of the same content
+    (_complete), and `snap reindex` finds them in any case.
+    """
+    run = getattr(store, "_run", None)
     index_of(store).add(row)
+    if run is None:
+        idx.append(store, [row])
+        _after_write(store, [doc])
+        return
     with _LOCK:
-        run = getattr(store, "_run", None)
-        if run is None:
-            docs = [doc]
-        else:
-            run.rows.append(row)
-            run.segments.append(segment)
-            run.docs.append(doc)
-            docs = run.docs if len(run.docs) >= AFTER_WRITE_CHUNK else []
-            if docs:
-                run.docs = []
+        run.pending.append(row)
+        run.folders.add(idx.folder_of(row))
+        run.docs.append(doc)
+        rows, docs = [], []
+        if time.monotonic() - run.flushed >= ROW_FLUSH_SECONDS:
+            rows, run.pending, run.flushed = run.pending, [], time.monotonic()
+        if len(run.docs) >= AFTER_WRITE_CHUNK:
+            docs, run.docs = run.docs, []
+    idx.append(store, rows)
+    _after_write(store, docs)
+
+
+def _after_write(store: Store, docs: list[dict]) -> None:
     if docs:
         from snapshot.store.hooks import after_write
 
@@ -222,19 +237,14 @@ def capture_run(store):
 
 
 def _finish_run(store: Store, run: _Run) -> None:
-    if run.docs:
-        from snapshot.store.hooks import after_write
-
-        after_write(store, run.docs)
-    by_folder: dict[str, list[int]] = {}
-    for i, row in enumerate(run.rows):
-        by_folder.setdefault(idx.folder_of(row), []).append(i)
-    for folder, mine in sorted(by_folder.items()):
-        if len(mine) > 1:  # this run's one-row segments of the model become one
-            idx.append(store, [run.rows[i] for i in mine])
-            store.remove([run.segments[i] for i in mine])
+    with _LOCK:
+        rows, run.pending = run.pending, []
+    idx.append(store, rows)
+    _after_write(store, run.docs)
+    for folder in sorted(run.folders):
         if len(idx.segment_names(store, folder)) > COMPACT_ABOVE:
             idx.compact(store, idx.load_rows(store, folder))
 
 
+ROW_FLUSH_SECONDS = 5.0
 COMPACT_ABOVE = 16  # segments of one model left by many runs (or killed ones) are merged by the next run
