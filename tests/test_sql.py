@@ -156,3 +156,4 @@ def test_spark_free_readers_open_each_table_as_a_folder(store):
         assert arrow.num_rows == rows[0][0], table
     snapshots = pd.read_parquet(base / "snapshots")
     assert len(snapshots) == 2 * len(PINS) and str(snapshots["captured_at"].dtype) == "datetime64[us, UTC]"
+    assert all((store["root"] / path).is_file() for path in snapshots["path"])  # each row names its JSON

@@ -37,11 +37,10 @@ def partition_of(key: dict) -> str:
 
 def snapshot_path(doc: dict) -> str:
     """Where the store keeps this snapshot's JSON, relative to the store's root."""
-    from snapshot.store.layout import escape_name, file_stem
+    from snapshot.store.layout import file_stem, version_folder
 
     m = doc["manifest"]
-    return (f"{escape_name(m['model_name'])}/v{escape_name(str(m['model_version']))}/"
-            f"{file_stem(m['captured_at'])}.json")
+    return f"{version_folder(m['model_name'], str(m['model_version']))}/{file_stem(m['captured_at'])}.json"
 
 
 def _values_table(doc: dict, key: dict) -> pa.Table:
