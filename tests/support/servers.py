@@ -158,94 +158,93 @@ _ERROR_CODES = {400: "INVALID_PARAMETER_VALUE", 401: "UNAUTHENTICATED", 403: "PE
                 404: "RESOURCE_DOES_NOT_EXIST", 429: "REQUEST_LIMIT_EXCEEDED", 500: "INTERNAL_ERROR"}
 
 
-def _handler(upstream_port: int, delay: float, fault, proxy_box: list, limit: _RateLimit | None):
-    local = threading.local()
+class _Faulting(BaseHTTPRequestHandler):
+    """The proxy's handler; its settings are on the server (`upstream_port`, `delay`, `fault`, `limit`, `proxy`)."""
 
-    class Faulting(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True  # else header and body segments wait on delayed ACKs (+40 ms)
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # else header and body segments wait on delayed ACKs (+40 ms)
 
-        def log_message(self, *args):
-            pass
+    def log_message(self, *args):
+        pass
 
-        def _reset(self):
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self.close_connection = True
-            self.connection.close()
+    def _reset(self):
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.close_connection = True
+        self.connection.close()
 
-        def _answer(self, status: int, data: bytes, headers=(), length: int | None = None):
-            self.send_response(status)
-            for key, value in headers:
-                if key.lower() not in HOP_HEADERS and key.lower() != "content-length":
-                    self.send_header(key, value)
-            self.send_header("Content-Length", str(len(data) if length is None else length))
-            self._headers_buffer.append(b"\r\n")  # headers and body in one write
-            self._headers_buffer.append(data)
-            self.flush_headers()
+    def _answer(self, status: int, data: bytes, headers=(), length: int | None = None):
+        self.send_response(status)
+        for key, value in headers:
+            if key.lower() not in HOP_HEADERS and key.lower() != "content-length":
+                self.send_header(key, value)
+        self.send_header("Content-Length", str(len(data) if length is None else length))
+        self._headers_buffer.append(b"\r\n")  # headers and body in one write
+        self._headers_buffer.append(data)
+        self.flush_headers()
 
-        def _upstream(self, body: bytes):
-            headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_HEADERS}
-            if not hasattr(local, "conn"):
-                local.conn = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=120)
-            try:
-                local.conn.request(self.command, self.path, body=body or None, headers=headers)
-                resp = local.conn.getresponse()
-            except (http.client.HTTPException, OSError):  # a dropped keep-alive: reconnect once
-                local.conn = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=120)
-                local.conn.request(self.command, self.path, body=body or None, headers=headers)
-                resp = local.conn.getresponse()
-            return resp.status, resp.getheaders(), resp.read()
+    def _upstream(self, body: bytes):
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_HEADERS}
+        local, upstream_port = self.server.local, self.server.upstream_port
+        if not hasattr(local, "conn"):
+            local.conn = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=120)
+        try:
+            local.conn.request(self.command, self.path, body=body or None, headers=headers)
+            resp = local.conn.getresponse()
+        except (http.client.HTTPException, OSError):  # a dropped keep-alive: reconnect once
+            local.conn = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=120)
+            local.conn.request(self.command, self.path, body=body or None, headers=headers)
+            resp = local.conn.getresponse()
+        return resp.status, resp.getheaders(), resp.read()
 
-        def _forward(self):
-            proxy = proxy_box[0]
+    def _forward(self):
+        proxy = self.server.proxy
+        with proxy.lock:
+            proxy.first = proxy.first or time.monotonic()
+        try:
+            self._handle(proxy)
+        finally:
             with proxy.lock:
-                proxy.first = proxy.first or time.monotonic()
-            try:
-                self._handle(proxy)
-            finally:
-                with proxy.lock:
-                    proxy.last = time.monotonic()
+                proxy.last = time.monotonic()
 
-        def _handle(self, proxy):
-            time.sleep(delay)
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            if proxy.dead.is_set():
-                return self._reset()
-            if limit is not None and not limit.take():
-                with proxy.lock:
-                    proxy.throttled += 1
-                data = b'{"error_code": "REQUEST_LIMIT_EXCEEDED", "message": "rate limited by the test proxy"}'
-                return self._answer(429, data, [("Content-Type", "application/json"), ("Retry-After", "1")])
-            chosen = fault(self.command, self.path) if fault else None
-            if isinstance(chosen, int):
-                chosen = Fault("status", chosen)
+    def _handle(self, proxy):
+        limit, fault = self.server.limit, self.server.fault
+        time.sleep(self.server.delay)
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if proxy.dead.is_set():
+            return self._reset()
+        if limit is not None and not limit.take():
             with proxy.lock:
-                proxy.faulted += chosen is not None
-                proxy.served += chosen is None
-            if chosen is None:
-                status, headers, data = self._upstream(body)
-                return self._answer(status, data, headers)
-            if chosen.kind == "status":  # with the error code MLflow's server gives that status
-                code = _ERROR_CODES.get(chosen.status, "TEMPORARILY_UNAVAILABLE")
-                data = json.dumps({"error_code": code, "message": "injected by the test proxy"}).encode()
-                headers = [("Content-Type", "application/json")]
-                if chosen.retry_after is not None:
-                    headers.append(("Retry-After", chosen.retry_after))
-                return self._answer(chosen.status, data, headers)
-            if chosen.kind == "reset":
-                return self._reset()
-            if chosen.kind == "hang":
-                proxy.dead.wait(600)
-                return self._reset()
+                proxy.throttled += 1
+            data = b'{"error_code": "REQUEST_LIMIT_EXCEEDED", "message": "rate limited by the test proxy"}'
+            return self._answer(429, data, [("Content-Type", "application/json"), ("Retry-After", "1")])
+        chosen = fault(self.command, self.path) if fault else None
+        if isinstance(chosen, int):
+            chosen = Fault("status", chosen)
+        with proxy.lock:
+            proxy.faulted += chosen is not None
+            proxy.served += chosen is None
+        if chosen is None:
             status, headers, data = self._upstream(body)
-            if chosen.kind == "truncate":
-                self._answer(status, data[: len(data) // 2], headers, length=len(data))
-                return self._reset()
-            return self._answer(status, data[: len(data) // 2], headers)  # "invalid"
+            return self._answer(status, data, headers)
+        if chosen.kind == "status":  # with the error code MLflow's server gives that status
+            code = _ERROR_CODES.get(chosen.status, "TEMPORARILY_UNAVAILABLE")
+            data = json.dumps({"error_code": code, "message": "injected by the test proxy"}).encode()
+            headers = [("Content-Type", "application/json")]
+            if chosen.retry_after is not None:
+                headers.append(("Retry-After", chosen.retry_after))
+            return self._answer(chosen.status, data, headers)
+        if chosen.kind == "reset":
+            return self._reset()
+        if chosen.kind == "hang":
+            proxy.dead.wait(600)
+            return self._reset()
+        status, headers, data = self._upstream(body)
+        if chosen.kind == "truncate":
+            self._answer(status, data[: len(data) // 2], headers, length=len(data))
+            return self._reset()
+        return self._answer(status, data[: len(data) // 2], headers)  # "invalid"
 
-        do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = _forward
-
-    return Faulting
+    do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = _forward
 
 
 @contextmanager
@@ -258,13 +257,12 @@ def fault_proxy(upstream_uri: str, fault=None, *, delay_s: float = 0.0, rate_lim
     `Retry-After: 1`, as a rate-limited registry does. `port`: 0 for a free one, or the
     port of a proxy killed before (a server that comes back at the same address).
     """
-    upstream_port = int(upstream_uri.rsplit(":", 1)[1])
-    box: list = []
-    limit = _RateLimit(rate_limit) if rate_limit else None
-    server = ThreadingHTTPServer(("127.0.0.1", port), _handler(upstream_port, delay_s, fault, box, limit))
+    server = ThreadingHTTPServer(("127.0.0.1", port), _Faulting)
     server.daemon_threads = True
-    proxy = Proxy(server)
-    box.append(proxy)
+    server.upstream_port = int(upstream_uri.rsplit(":", 1)[1])
+    server.delay, server.fault, server.local = delay_s, fault, threading.local()
+    server.limit = _RateLimit(rate_limit) if rate_limit else None
+    server.proxy = proxy = Proxy(server)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
     thread.start()
     try:
