@@ -170,3 +170,10 @@ def test_an_old_snapshot_compares_equal_to_a_new_one_of_the_same_files():
 def test_captured_documents_match_the_schema(assistant):
     for doc in assistant["docs"].values():
         jsonschema.Draft202012Validator(SCHEMA).validate(doc)
+
+
+def test_python_version_kept_as_written_in_python_env():
+    # YAML reads `python: 3.10` as the number 3.1; the file means Python 3.10.
+    assert parse_python_env("python: 3.10\nbuild_dependencies:\n- pip\n")["python"] == "3.10"
+    assert parse_python_env('python: "3.9"\n')["python"] == "3.9"
+    assert parse_python_env("python: 3.11.7\n")["python"] == "3.11.7"

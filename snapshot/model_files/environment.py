@@ -75,8 +75,16 @@ def parse_python_env(text: str) -> dict:
         **parse_requirement_lines(deps),
         "build_packages": build["packages"],
         "build_options": build["options"],
-        "python": str(python) if python is not None else None,
+        "python": _python_as_written(text, python),
     }
+
+
+def _python_as_written(text: str, python) -> str | None:
+    """The Python version as the file writes it: YAML reads `python: 3.10` as the number 3.1."""
+    if python is None or isinstance(python, str):
+        return python
+    match = re.search(r"^python:\s*([0-9][0-9.]*)\s*(?:#.*)?$", text, re.MULTILINE)
+    return match.group(1) if match else str(python)
 
 
 def _redact_strings(value):
