@@ -130,6 +130,8 @@ def test_model_filter_and_an_empty_window(history, offline):
     captures = history["facts"]["captures"]
     only_echo = _changes(history, offline, "--since", captures[0][-1], "--model", ECHO)
     assert _events(only_echo) == {e for e in _first_expected() if e[2] == ECHO}
+    # --until alone: the window ends there, and starts where the capture before it ended
+    assert _events(_changes(history, offline, "--until", _stem_after(captures[1]))) == _first_expected()
     quiet = _changes(history, offline, "--since", captures[2][-1], "--until", "now")
     assert quiet.returncode == 0 and json.loads(quiet.stdout)["events"] == []
     assert "no changes" in _changes(history, offline, "--since", captures[2][-1], fmt="text").stdout
@@ -305,3 +307,26 @@ def test_changelog_diffs_equal_the_diff_engine_on_whole_documents():
     for left, right in ((v2, v3), (v3, v2), (v3, retagged), (retagged, v3), (v2, echo), (v3, v3)):
         fast, whole = diff_docs(left, right), diff_snapshots(left, right)
         assert (fast.left, fast.right, fast.changes, fast.tolerated) == (whole.left, whole.right, whole.changes, whole.tolerated)
+
+
+def test_changes_and_compare_read_stores_on_s3(history, migrated, offline):
+    """The same answers from the same stores copied to a real S3 API server (files and index, as `aws s3 sync` copies them)."""
+    from pathlib import Path
+
+    from tests.support.s3 import s3_server
+
+    first, _, third = history["facts"]["captures"]
+    window = ("--since", first[-1], "--until", third[-1])
+    with s3_server() as s3:
+        url = s3.bucket("history")
+        client = s3.client()
+        for prefix, folder in (("left", Path(history["store"])), ("right", Path(migrated["store"]))):
+            for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+                client.put_object(Bucket="history", Key=f"{prefix}/{path.relative_to(folder).as_posix()}", Body=path.read_bytes())
+        env = {**offline, **s3.env}
+        remote = snap("changes", "--store", f"{url}/left", *GAP, "--format", "json", *window, env=env, check=False)
+        assert _events(remote) == _events(_changes(history, offline, *window))
+        at_s3 = json.loads(snap("compare", f"{url}/left", f"{url}/right", "--format", "json", env=env, check=False).stdout)
+        local = json.loads(_compare(history["store"], migrated["store"], offline).stdout)
+        for key in ("pairs", "left_only", "right_only", "ambiguous", "agree"):
+            assert at_s3[key] == local[key], key
