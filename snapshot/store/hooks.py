@@ -1,14 +1,44 @@
-"""What runs after snapshots are written into a store."""
+"""What runs after snapshots are written into a store: the analysts' Parquet dataset follows."""
 
 from __future__ import annotations
 
+from snapshot.errors import SnapError
+
 
 def after_write(store, docs: list[dict]) -> None:
-    """Called with the documents one capture run (or import, or `snap reindex`) wrote into `store`.
+    """Called with the documents one capture run (or import) wrote into `store`.
 
-    The Parquet dataset writer (snapshot/dataset/, under STORE/parquet/) hooks in
-    here. A long run calls it once per AFTER_WRITE_CHUNK documents (writer.py),
-    so memory stays flat; `snap reindex` calls it with every document of the store.
-    `store` is a snapshot.store.backend.Store (local folder or object storage).
+    Their rows go into the Parquet dataset under STORE/parquet/ (snapshot/dataset/).
+    A long run calls it once per AFTER_WRITE_CHUNK documents (writer.py), so memory
+    stays flat. `store` is a snapshot.store.backend.Store (local folder or object storage).
     """
-    return None
+    if not docs:
+        return
+    from snapshot.dataset.location import append_to_store
+
+    with _dataset_step(store, "updated"):
+        append_to_store(store, docs)
+
+
+def after_reindex(store, docs: list[dict]) -> None:
+    """`snap reindex`: the dataset rebuilt from every document of the store."""
+    from snapshot.dataset.location import rebuild_for_store
+
+    with _dataset_step(store, "rebuilt"):
+        rebuild_for_store(store, docs)
+
+
+class _dataset_step:
+    """The snapshots and the index are written whatever happens here: the dataset is derived from them."""
+
+    def __init__(self, store, what: str):
+        self.store, self.what = store, what
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        if exc is None or isinstance(exc, (KeyboardInterrupt, SystemExit)) or not isinstance(exc, (SnapError, OSError)):
+            return False
+        raise SnapError(f"the snapshots were written, but the Parquet dataset in {self.store} could not be "
+                        f"{self.what} ({exc}); fix that and run snap reindex") from exc

@@ -8,7 +8,7 @@ import time
 from snapshot.errors import SnapshotNotFound
 from snapshot.store import index as idx
 from snapshot.store.backend import open_store
-from snapshot.store.hooks import after_write
+from snapshot.store.hooks import after_reindex
 from snapshot.store.scan import scan_rows
 
 CLAIM_KEEP_SECONDS = 3600.0  # a claim only matters while writers that could race on it are running
@@ -29,7 +29,7 @@ def reindex(store) -> dict:
             rebuilt.add(row)
         idx.compact(store, rebuilt)
         total, replaced = total + len(rebuilt.rows), replaced + len(before)
-    after_write(store, docs)
+    after_reindex(store, docs)
     _old_temp_files(store)
     return {"snapshots": total, "segments_replaced": replaced, "claims_removed": _old_claims(store)}
 
