@@ -83,7 +83,10 @@ def test_whole_model_capture_writes_every_version(batch_registry, tmp_path):
     assert all(len(stems) == 1 for stems in stored(tmp_path).values())
     assert f"{len(want)} captured, 0 unchanged, 0 failed" in result.output
     assert not [p for p in tmp_path.rglob("*") if p.name.startswith(".snap")]  # no temp files, no journal left
-    assert len(list(tmp_path.rglob("*.parquet"))) == len(want)
+    assert len(list(tmp_path.glob("BatchA/v*/*.parquet"))) == len(want)  # each snapshot's twin
+    # and the analysts' dataset beside the snapshots: one part per table for this one run
+    assert {p.parent.parent.name for p in (tmp_path / "parquet").rglob("*.parquet")} == \
+        {"snapshots", "values", "requirements", "metrics", "params", "tags", "aliases", "signature"}
 
 
 def test_batch_snapshot_equals_single_version_snapshot(batch_registry, tmp_path):
