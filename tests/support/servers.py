@@ -88,7 +88,8 @@ def mlflow_server(root: Path, extra_args: tuple[str, ...] = (), extra_env: dict 
         "--uvicorn-opts", "--timeout-graceful-shutdown 2",
         *extra_args,
     ]
-    env = {**os.environ, **(extra_env or {})}
+    # No job runner: it starts seven task consumers per server (about 1.2 GB), and no test runs server jobs.
+    env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false", **(extra_env or {})}
     for var in (*CREDENTIAL_VARS, "MLFLOW_TRACKING_URI"):
         env.pop(var, None)
     log = root / "server.log"
