@@ -114,7 +114,7 @@ def test_alias_latest_and_other_flavors(registry, mlflow_server, tmp_path):
     got = {(e.model, e.version): e for e in list_entries(tmp_path)}
     latest_echo = max(registry["echo"]["versions"], key=int)
     assert set(got) == {("Churn", champion), ("Echo", latest_echo)}
-    assert not list(tmp_path.rglob("*.parquet"))
+    assert not list(tmp_path.glob("*/v*/*.parquet"))  # no Parquet twins (the dataset under parquet/ is separate)
     echo = valid(load_snapshot(got[("Echo", latest_echo)].path))
     assert "python_function" in echo["mlmodel"]["parsed"]["flavors"]
     assert echo["manifest"]["requested_uri"] == "models:/Echo/latest"
@@ -209,7 +209,9 @@ def test_credentials_and_tokens_never_reach_a_snapshot(registry, mlflow_server, 
     host = mlflow_server.replace("http://", "http://snapuser:s3cr3t-pw@")
     snap("capture", f"models:/TokenLeak/{mv.version}", "--tracking-uri", host, "--store", str(tmp_path))
     written = [p for p in tmp_path.rglob("*") if p.is_file()]  # the store's index and claim too (#10)
-    assert len([p for p in written if p.suffix in (".json", ".parquet") and ".index" not in p.parts]) == 2
+    snapshots = [p for p in written if p.suffix in (".json", ".parquet") and ".index" not in p.parts
+                 and p.relative_to(tmp_path).parts[0] != "parquet"]  # the dataset's parts are checked below too
+    assert len(snapshots) == 2
     for path in written:
         data = path.read_bytes()
         assert b"s3cr3t-pw" not in data and token.encode() not in data and b"snapuser" not in data
@@ -262,23 +264,6 @@ def test_debug_shows_the_traceback(tmp_path):
     proc = snap("--debug", "capture", "models:/x/1", "--tracking-uri", f"http://127.0.0.1:{_free_port()}",
                 check=False)
     assert proc.returncode != 0 and "Traceback" in proc.stderr or "TrackingServerUnreachable" in proc.stderr
-
-
-def test_readme_queries_answer_across_a_store(churn_store, registry):
-    import re
-
-    import duckdb
-
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    queries = re.findall(r"```sql\n(.*?)```", readme, re.S)
-    assert len(queries) == 3
-    results = [duckdb.sql(q.replace("snapshots/**", f"{churn_store}/**")).fetchall() for q in queries]
-    old_sklearn = sorted(v for v, f in registry["churn"]["versions"].items()
-                         if any(r.startswith("scikit-learn==1.3") for r in f["pip_requirements"]))
-    assert [(m, v) for m, v, _ in results[0]] == [("Churn", v) for v in old_sklearn]
-    assert {(m, v, k) for m, v, k, _ in results[1]} == {
-        ("Churn", v, k) for v, f in registry["churn"]["versions"].items() for k in f["metrics"]}
-    assert {(alias, version) for _, _, alias, version in results[2]} >= set(registry["churn"]["aliases"].items())
 
 
 def test_list_shows_the_store(churn_store):
