@@ -49,8 +49,6 @@ def run_demo(workdir: Path, say: Callable[[str], None]) -> None:
 
 
 def _show_diff(store: Path, left: str, right: str, say: Callable[[str], None]) -> None:
-    from rich.console import Console
-
     from diff.changes import make_options
     from diff.engine import diff_snapshots
     from diff.render.as_text import render_text
@@ -59,4 +57,6 @@ def _show_diff(store: Path, left: str, right: str, say: Callable[[str], None]) -
 
     say(f"\nWhat changed from v{left} to v{right} (snap diff v{left} v{right} --store {store}):\n")
     docs = [load_snapshot(resolve_ref(store, f"{MODEL}/{v}")) for v in (left, right)]
-    Console().print(render_text(diff_snapshots(docs[0], docs[1], make_options(None, None, False, None))))
+    from snap.app import emit  # as `snap diff` prints it: identifiers whole, nothing cropped
+
+    emit(render_text(diff_snapshots(docs[0], docs[1], make_options(None, None, False, None))), None)
