@@ -12,6 +12,7 @@ from tests.support.campaign import put as _put
 from tests.support.documents import make_doc
 from tests.support.inert_checks import ENTITY_PAYLOAD
 
+LEGAL_ODD_NAME = "models:/\x1b]0;pwned\x07/1"
 HOSTILE_URIS = ["models:/Bench/²", "models:/Bench/٣", "models:/", "models://", "models:/@", "models:/Bench@",
                 "models:/@champion", "models:/Bench/-1", "models:/Bench/1e3", "models:/Bench/Production",
                 "models:/Bench/1.0", "models:/Bench/0x10", "models:/Bench/ 1", "models:/Bench/\x1b[2J",
@@ -55,9 +56,11 @@ def _args(template: list[str]) -> Callable[[Path], list[str]]:
 
 
 def hostile_arguments() -> list[Case]:
-    # No case reaches a server: each is refused while parsing (a capture never connects to its
-    # default tracking URI because every one of these fails before).
-    cases = [Case(f"capture {u[:40]!r}", _args(["capture", u]), (USAGE,)) for u in HOSTILE_URIS]
+    # Refused while parsing, before any connection; but a name with control characters is one MLflow
+    # accepts (it refuses only '/' and ':'), so that capture may reach the session's stray store and
+    # be told, escaped, that no such version exists.
+    cases = [Case(f"capture {u[:40]!r}", _args(["capture", u]), (USAGE, NOT_FOUND) if u == LEGAL_ODD_NAME else (USAGE,))
+             for u in HOSTILE_URIS]
     cases += [Case(f"report {r[:40]!r}", _args(["report", r, "--store", "{tmp}"]), (USAGE, NOT_FOUND))
               for r in HOSTILE_REFS]
     cases += [Case(f"diff v2 {r[:40]!r}", _args(["diff", "v2", r, "--store", "{tmp}"]), (USAGE,))
