@@ -31,6 +31,20 @@ def debugging() -> bool:
     return _debug.get()
 
 
+EXIT_TERMINATED = 143  # 128 + SIGTERM, as shells report it
+_terminated: list[bool] = []  # set by the SIGTERM handler the command line installs (snap/cli.py), never by the library
+
+
+def on_sigterm(signum, frame) -> None:
+    """SIGTERM ends a command as Ctrl-C does (journals kept, temp files cleaned), then exits 143 saying so."""
+    _terminated.append(True)
+    raise KeyboardInterrupt
+
+
+def terminated() -> bool:
+    return bool(_terminated)
+
+
 def fail(message: str, code: int) -> None:
     """One line on stderr (credentials removed, whatever the message quotes), then exit."""
     from snapshot.redact import redact_secrets

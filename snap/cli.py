@@ -6,11 +6,13 @@ Commands live in `snap/commands/`, one module per area; importing one registers 
 
 from __future__ import annotations
 
+import signal
 import sys
 
 import typer
 
-from snap.app import app
+from snap.app import EXIT_TERMINATED, app, terminated
+from snap.app import on_sigterm as _on_sigterm
 from snap.commands import capture, demo, diff, history, report, sql, store, verify  # noqa: F401 - registers the commands
 
 __all__ = ["app", "main"]
@@ -26,9 +28,14 @@ def _take_debug(argv: list[str]) -> tuple[list[str], bool]:
 def main() -> None:
     """Run the app; usage errors (unknown option, missing argument) also get one line and exit 2."""
     args, debug = _take_debug(sys.argv[1:])
+    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         code = app(args=args, standalone_mode=False, prog_name="snap", obj={"debug": debug})
     except typer.Abort:
+        if terminated():
+            typer.echo("Error: terminated (SIGTERM); finished snapshots are kept, run the same command "
+                       "again to resume", err=True)
+            sys.exit(EXIT_TERMINATED)
         typer.echo("Error: interrupted", err=True)
         sys.exit(130)
     except Exception as exc:

@@ -197,7 +197,10 @@ def test_a_missing_client_library_fails_the_version(faults_registry, tmp_path):
     client.create_registered_model("OnGcs")
     client.create_model_version("OnGcs", f"{run.info.artifact_uri}/model", run_id=run.info.run_id)
     out = tmp_path / "one.json"
-    result = capture("models:/OnGcs/1", "--tracking-uri", faults_registry["uri"], "-o", str(out))
+    try:
+        result = capture("models:/OnGcs/1", "--tracking-uri", faults_registry["uri"], "-o", str(out))
+    finally:  # the session's server is shared: other tests capture --all from it
+        client.delete_registered_model("OnGcs")
     assert result.exit_code == EXIT_UNREACHABLE, result.output
     (line,) = error_lines(result.output)
     assert "cannot capture while listing gs://snap-test-bucket/exp/" in line and "is not installed" in line

@@ -65,7 +65,10 @@ def test_fields_a_2x_server_never_sent_stay_absent(server2, tmp_path, how):
         assert "model_outputs" not in doc["run"]
         # What the server did send is all there.
         sent = replies["model-versions/get"]["model_version"]
-        assert {k: doc["model_version"][k] for k in sent if k != "aliases"} == {k: v for k, v in sent.items() if k != "aliases"}
+        shaped = ("aliases", "tags")  # snapshots hold tags as a map and aliases from the model's alias map
+        assert {k: doc["model_version"][k] for k in sent if k not in shaped} == \
+            {k: v for k, v in sent.items() if k not in shaped}
+        assert doc["model_version"]["tags"] == {t["key"]: t["value"] for t in sent.get("tags", [])}
         assert doc["run"]["params"] == {"alpha": doc["run"]["params"]["alpha"]}
 
 

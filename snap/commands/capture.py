@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from snap.app import RegistryUri, StoreDir, TrackingUri, app, handles_errors
+from snap.app import EXIT_TERMINATED, RegistryUri, StoreDir, TrackingUri, app, handles_errors, terminated
 
 
 @app.command()
@@ -93,11 +93,20 @@ def _capture_batch(request, echo, summary_json: Path | None) -> None:
             typer.echo(line, err=True)
     _write_summary(summary_of(result), summary_json)
     if result.interrupted:
-        typer.echo(f"Interrupted: finished snapshots are kept. Run the same command again to resume "
+        how = "Terminated (SIGTERM)" if terminated() else "Interrupted"
+        typer.echo(f"{how}: finished snapshots are kept. Run the same command again to resume "
                    f"(journal {result.journal}).", err=True)
-        raise typer.Exit(130)
+        raise typer.Exit(EXIT_TERMINATED if terminated() else 130)
     if result.failed:
-        total = result.captured + result.unchanged + len(result.failed)
-        typer.echo(f"Error: {len(result.failed)} of {total} versions failed (listed above); "
-                   "the others were captured", err=True)
+        typer.echo(f"Error: {_failure_line(result)}", err=True)
         raise typer.Exit(EXIT_PARTIAL)
+
+
+def _failure_line(result) -> str:
+    """What the batch's failures mean: a stopped batch, nothing captured, or some versions failed."""
+    done = f"{result.captured} captured, {result.unchanged} unchanged"
+    if result.stopped:
+        return f"the batch stopped ({result.stopped}); {done}; run the same command again to resume"
+    if result.captured + result.unchanged == 0:
+        return "every version failed (listed above); nothing was captured"
+    return f"{len(result.failed)} versions failed (listed above); {done}"
