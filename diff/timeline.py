@@ -16,6 +16,7 @@ from diff.render.as_markdown import code_cell, escape
 from diff.render.describe import new_text, note, old_text
 from snapshot.errors import BadReference
 from snapshot.formats.files import load_snapshot
+from snapshot.formats.inert import json_controls, terminal_safe
 from snapshot.store.layout import find_entry, model_entries
 
 
@@ -58,7 +59,7 @@ def render_log(timeline: Timeline, fmt: str) -> str | RenderableType:
     if fmt == "json":
         data = {"schema_version": DIFF_SCHEMA_VERSION, "model": timeline.model, "version": timeline.version,
                 "steps": [asdict(s) for s in timeline.steps]}
-        return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+        return json_controls(json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n")
     if fmt == "md":
         return _markdown(timeline)
     return _rich(timeline)
@@ -77,13 +78,13 @@ def _summary(step: Step, first: bool) -> str:
 
 
 def _rich(timeline: Timeline) -> RenderableType:
-    parts: list[RenderableType] = [Text(_heading(timeline), style="bold")]
+    parts: list[RenderableType] = [Text(terminal_safe(_heading(timeline)), style="bold")]
     for i, step in enumerate(timeline.steps):
         parts.append(Text(f"{step.captured_at}  {_summary(step, i == 0)}"))
         for c in step.changes:
             extra = f"  ({note(c)})" if note(c) else ""
             line = f"    {c.section}: {c.path} {c.kind}: {old_text(c)} → {new_text(c)}{extra}"
-            parts.append(Text(line.replace("\n", " ↵ ")))
+            parts.append(Text(terminal_safe(line.replace("\n", " ↵ "))))
     return Group(*parts)
 
 

@@ -13,6 +13,7 @@ from diff.render import check_format
 from diff.render.as_markdown import escape
 from diff.render.describe import value_text
 from history.events import Changelog, Event, Summary
+from snapshot.formats.inert import json_controls
 
 SCHEMA_VERSION = 1
 
@@ -86,7 +87,7 @@ def render_changelog(log: Changelog, fmt: str) -> str:
     if fmt == "json":
         data = {"schema_version": SCHEMA_VERSION, "since": log.since, "until": log.until, "models": list(log.models),
                 "events": [asdict(e) for e in log.events]}
-        return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+        return json_controls(json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n")
     rows = changelog_rows(log)
     return _markdown(headline(log), rows) if fmt == "md" else _text(headline(log), rows)
 

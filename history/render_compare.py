@@ -10,6 +10,7 @@ from diff.render.as_markdown import escape
 from diff.render.describe import new_text, old_text
 from history.compare import Comparison
 from history.render import SCHEMA_VERSION, _inert
+from snapshot.formats.inert import json_controls
 
 
 def comparison_rows(result: Comparison) -> list[dict]:
@@ -44,7 +45,7 @@ def render_comparison(result: Comparison, fmt: str) -> str:
     check_format(fmt)
     if fmt == "json":
         data = {"schema_version": SCHEMA_VERSION, "agree": result.agree, **asdict(result)}
-        return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+        return json_controls(json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n")
     rows = comparison_rows(result)
     if fmt == "md":
         lines = [f"## {escape(headline(result))}", ""]

@@ -125,3 +125,28 @@ def test_list_and_error_lines_have_no_terminal_control(tmp_path: Path):
     result = CliRunner().invoke(app, ["report", f"Bench{HOSTILE['clear']}/1", "--store", str(store)])
     assert result.exit_code == 3
     assert error_line_problems(result.stderr) == []
+
+
+def test_json_outputs_and_log_text_carry_no_raw_controls(tmp_path):
+    """C1 controls and bidi overrides, which json.dumps leaves raw, are written as \\uXXXX; log text escapes them."""
+    import json as _json
+
+    from diff.engine import diff_snapshots
+    from diff.render.as_json import render_json
+    from diff.timeline import render_log, version_timeline
+    from snapshot.formats.document import seal
+    from snapshot.store.layout import write_to_store
+    from tests.support.documents import make_doc
+
+    hostile = "ok\u202egnp.exe\x9b2J\x1b[2J"
+    left, right = make_doc("5"), make_doc("5", captured_at="2026-11-27T21:30:00.000000Z")
+    right["model_version"]["tags"] = {"note": hostile}
+    seal(right, right["manifest"]["captured_at"])
+    out = render_json(diff_snapshots(left, right))
+    assert not any(ch in out for ch in "\u202e\x9b\x1b") and _json.loads(out)["changes"]
+    for doc in (left, right):
+        write_to_store(doc, tmp_path, "json")
+    timeline = version_timeline(tmp_path, "Churn/5")
+    text = plain_text(render_log(timeline, "text"))
+    assert "\\u202e" in text and not any(ch in text for ch in "\u202e\x9b\x1b")
+    assert not any(ch in render_log(timeline, "json") for ch in "\u202e\x9b\x1b")

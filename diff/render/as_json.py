@@ -6,6 +6,7 @@ import json
 from dataclasses import asdict
 
 from diff.changes import DiffResult
+from snapshot.formats.inert import json_controls
 
 # Bump when a field is removed or changes meaning; adding fields keeps the version.
 DIFF_SCHEMA_VERSION = 1
@@ -31,7 +32,7 @@ def diff_as_data(result: DiffResult) -> dict:
 
 def render_json(result: DiffResult) -> str:
     """Sorted keys, two-space indent, final newline; changes in section then path order."""
-    return json.dumps(diff_as_data(result), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    return json_controls(json.dumps(diff_as_data(result), sort_keys=True, indent=2, ensure_ascii=False) + "\n")
 
 
 def _side(result: DiffResult, name: str) -> dict:

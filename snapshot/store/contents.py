@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from snapshot.errors import BadOption, SnapshotNotFound
-from snapshot.formats.inert import terminal_safe
+from snapshot.formats.inert import json_controls, terminal_safe
 from snapshot.store.backend import open_store
 from snapshot.store.index import ordered_parts
 from snapshot.store.layout import default_store
@@ -43,7 +43,7 @@ def _json_lines(rows: list[dict]) -> str:
     if not rows:
         return "[]\n"
     text = json.dumps(rows, ensure_ascii=False, separators=("\x00", ": "))
-    return "[\n  " + text[1:-1].replace("}\x00{", "},\n  {").replace("\x00", ", ") + "\n]\n"
+    return json_controls("[\n  " + text[1:-1].replace("}\x00{", "},\n  {").replace("\x00", ", ") + "\n]\n")
 
 
 def render_listing(rows: list[dict], fmt: str) -> str:
