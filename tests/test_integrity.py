@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pyarrow as pa
@@ -20,6 +19,7 @@ from snapshot.formats.files import load_snapshot
 from snapshot.formats.integrity import SnapshotModified, allowing_modified, is_modified, modified_warning
 from snapshot.store.layout import list_entries
 from tests.support.commands import snap
+from tests.support.stores import capture_versions, copy_of
 
 pytestmark = pytest.mark.server
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,17 +32,12 @@ REFUSED = re.compile(r"^Error: (?:(left|right) side: )?(\S+) was modified after 
 @pytest.fixture(scope="module")
 def captured(registry, mlflow_server, tmp_path_factory):
     """Churn v2 and v3 captured into a store by the CLI, JSON and Parquet."""
-    store = tmp_path_factory.mktemp("integrity-store")
-    for version in ("2", "3"):
-        snap("capture", f"models:/Churn/{version}", "--tracking-uri", mlflow_server, "--store", str(store))
-    return store
+    return capture_versions(tmp_path_factory.mktemp("integrity-store"), mlflow_server, "Churn", ("2", "3"))
 
 
 @pytest.fixture
 def store(captured, tmp_path):
-    copy = tmp_path / "store"
-    shutil.copytree(captured, copy)
-    return copy
+    return copy_of(captured, tmp_path)
 
 
 def _files(store: Path, version: str) -> tuple[Path, Path]:

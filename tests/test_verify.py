@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +15,7 @@ import pytest
 
 from snapshot.store.layout import list_entries
 from tests.support.commands import snap
+from tests.support.stores import capture_versions, copy_of
 
 pytestmark = pytest.mark.server
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,17 +23,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def captured(registry, mlflow_server, tmp_path_factory):
-    store = tmp_path_factory.mktemp("verify-store")
-    for version in registry["churn"]["versions"]:
-        snap("capture", f"models:/Churn/{version}", "--tracking-uri", mlflow_server, "--store", str(store))
-    return store
+    return capture_versions(tmp_path_factory.mktemp("verify-store"), mlflow_server, "Churn",
+                            registry["churn"]["versions"])
 
 
 @pytest.fixture
 def store(captured, tmp_path):
-    copy = tmp_path / "store"
-    shutil.copytree(captured, copy)
-    return copy
+    return copy_of(captured, tmp_path)
 
 
 def _all_files(store: Path) -> list[Path]:

@@ -14,7 +14,7 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.support.servers import CREDENTIAL_VARS, _stop, _wait_healthy, free_port
+from tests.support.servers import CREDENTIAL_VARS, free_port, serving
 
 VERSION = "2.22"
 REQUIREMENTS = (f"mlflow=={VERSION}.*", "sqlalchemy<2.1")
@@ -48,15 +48,8 @@ def mlflow2_server(root: Path):
     cmd = [str(exe), "-m", "mlflow", "server", "--backend-store-uri", f"sqlite:///{root}/mlflow.db",
            "--serve-artifacts", "--artifacts-destination", str(root / "artifacts"),
            "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
-    log = root / "server.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=root, env=_env(),
-                                start_new_session=True)
-    try:
-        _wait_healthy(proc, uri, log)
-        yield uri
-    finally:
-        _stop(proc)
+    with serving(cmd, root, _env(), uri) as running:
+        yield running
 
 
 POPULATE = r'''

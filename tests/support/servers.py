@@ -92,6 +92,13 @@ def mlflow_server(root: Path, extra_args: tuple[str, ...] = (), extra_env: dict 
     env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false", **(extra_env or {})}
     for var in (*CREDENTIAL_VARS, "MLFLOW_TRACKING_URI"):
         env.pop(var, None)
+    with serving(cmd, root, env, uri) as running:
+        yield running
+
+
+@contextmanager
+def serving(cmd: list[str], root: Path, env: dict, uri: str):
+    """Run a server command in its own session, log under `root`; yield `uri` once /health answers."""
     log = root / "server.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=root, env=env,
