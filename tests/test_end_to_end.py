@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from tests.support.offline import without_mlflow
 from tests.support.registry import populate
 
 pytestmark = pytest.mark.server
@@ -38,10 +39,7 @@ def fresh(tmp_path_factory):
 @pytest.fixture(scope="module")
 def no_mlflow(tmp_path_factory):
     """A PYTHONPATH entry that makes `import mlflow` fail, as on a machine without it."""
-    shadow = tmp_path_factory.mktemp("no-mlflow")
-    (shadow / "mlflow").mkdir()
-    (shadow / "mlflow" / "__init__.py").write_text("raise ImportError('mlflow is not available offline')\n")
-    return {"PYTHONPATH": f"{shadow}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    return without_mlflow(tmp_path_factory.mktemp("no-mlflow"))
 
 
 def _offline_prefix():

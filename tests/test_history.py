@@ -5,12 +5,12 @@ and on a migrated copy of it. Every command here runs offline: mlflow cannot be 
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 
 from tests.support import history_registry as hr
 from tests.support.commands import snap
+from tests.support.offline import without_mlflow
 from tests.support.registry import AWKWARD, CHURN, ECHO
 from tests.support.servers import mlflow_server
 
@@ -40,10 +40,7 @@ def migrated(history):
 @pytest.fixture(scope="module")
 def offline(tmp_path_factory):
     """An environment in which `import mlflow` fails, as on a machine without it."""
-    shadow = tmp_path_factory.mktemp("no-mlflow")
-    (shadow / "mlflow").mkdir()
-    (shadow / "mlflow" / "__init__.py").write_text("raise ImportError('mlflow is not available offline')\n")
-    return {"PYTHONPATH": f"{shadow}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    return without_mlflow(tmp_path_factory.mktemp("no-mlflow"))
 
 
 def _changes(history, offline, *args, fmt="json"):
