@@ -32,13 +32,10 @@ def capture(
 ) -> None:
     """Capture model versions from an MLflow registry into snapshots.
 
-    Whole models (models:/NAME) and --all are captured in batches, skip versions
-    whose snapshot is unchanged, and resume when interrupted. Exit code 7 when
-    some versions failed (the others are captured).
+    Whole models (models:/NAME) and --all are captured in batches, skip unchanged
+    versions, and resume when interrupted. Exit code 7 when some versions failed.
 
-    Example: snap capture models:/Churn/6 --tracking-uri http://127.0.0.1:5000
-
-    Example: snap capture --all --filter "name LIKE 'fraud%'" --workers 8
+    Example: snap capture --all --filter "name LIKE 'fraud%'" --tracking-uri http://127.0.0.1:5000
     """
     from snapshot.capture.request import CaptureOptions, CaptureRequest
 
@@ -46,6 +43,18 @@ def capture(
                              max_rps=max_rps, max_wait=max_wait)
     request = CaptureRequest(uris or (), all_models, filter_string, tracking_uri, registry_uri, store, output, fmt,
                              options, workers, resume)
+    _check_before_mlflow(tracking_uri, registry_uri)
+    echo = typer.echo if not quiet and summary_json != Path("-") else None
+    if request.is_batch:
+        _capture_batch(request, echo, summary_json)
+    else:
+        from snapshot import run_capture
+
+        _write_summary(run_capture(request, echo=echo), summary_json)
+
+
+def _check_before_mlflow(tracking_uri: str | None, registry_uri: str | None) -> None:
+    """What would fail slowly or obscurely once mlflow loads fails here, in seconds, with one line."""
     from snapshot.sources.databricks import check_databricks
     from snapshot.sources.install import check_store_support
 
@@ -54,13 +63,6 @@ def capture(
     from snapshot.sources.connection import fast_fail_databricks_probes  # imports mlflow
 
     fast_fail_databricks_probes()
-    echo = typer.echo if not quiet and summary_json != Path("-") else None
-    if request.is_batch:
-        _capture_batch(request, echo, summary_json)
-        return
-    from snapshot import run_capture
-
-    _write_summary(run_capture(request, echo=echo), summary_json)
 
 
 def _write_summary(summary: dict, where: Path | None) -> None:

@@ -35,24 +35,35 @@ def diff_(
 
     Example: snap diff Churn/2 Churn/3 --format md --fail-on breaking
     """
-    from diff.changes import check_fail_on, failing_changes, make_options
+    from diff.changes import failing_changes, make_options
     from diff.engine import diff_snapshots
-    from diff.render import check_format, render_diff
     from snap.sides import load_sides
     from snapshot.formats.integrity import allowing_modified, is_modified
 
     options = make_options(tolerance, ignore, no_default_ignores, only)
-    check_fail_on(fail_on)
-    check_format(fmt)
-    from diff.render.as_markdown import render_markdown
-    from diff.render.budget import markdown_limit
-    from snapshot.errors import BadOption
-
-    if max_chars is not None and fmt != "md":
-        raise BadOption("--max-chars limits Markdown: add --format md, or drop --max-chars")
+    _check_options(fail_on, fmt, max_chars)
     with allowing_modified(allow_modified):
         docs = load_sides(left, right, store, model, tracking_uri, registry_uri)
     result = replace(diff_snapshots(*docs, options),
                      modified=tuple(side for side, doc in zip(("left", "right"), docs) if is_modified(doc)))
-    emit(render_markdown(result, markdown_limit(max_chars)) if fmt == "md" else render_diff(result, fmt), output)
+    emit(_rendered(result, fmt, max_chars), output)
     raise typer.Exit(1 if failing_changes(result, fail_on) and not exit_zero else 0)
+
+
+def _check_options(fail_on: list[str] | None, fmt: str, max_chars: int | None) -> None:
+    from diff.changes import check_fail_on
+    from diff.render import check_format
+    from snapshot.errors import BadOption
+
+    check_fail_on(fail_on)
+    check_format(fmt)
+    if max_chars is not None and fmt != "md":
+        raise BadOption("--max-chars limits Markdown: add --format md, or drop --max-chars")
+
+
+def _rendered(result, fmt: str, max_chars: int | None):
+    from diff.render import render_diff
+    from diff.render.as_markdown import render_markdown
+    from diff.render.budget import markdown_limit
+
+    return render_markdown(result, markdown_limit(max_chars)) if fmt == "md" else render_diff(result, fmt)
