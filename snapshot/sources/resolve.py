@@ -38,22 +38,24 @@ def resolve_versions(conn: Connection, uri: str) -> list[tuple[str, str]]:
 
 def all_versions(conn: Connection, name: str) -> list[str]:
     """Every version number of a model, from paged search_model_versions."""
-    return [str(mv.version) for mv in search_versions(conn, name)]
+    return [str(mv["version"]) for mv in search_versions(conn, name)]
 
 
-def search_versions(conn: Connection, name: str) -> list:
-    """Every ModelVersion of a model, from paged search_model_versions.
+def search_versions(conn: Connection, name: str, reader=None) -> list[dict]:
+    """Every version of a model in the REST shape, from paged model-versions/search.
 
     In MLflow 3.17 these carry tags but not aliases (the registered model's alias
-    map has them); every other field equals get_model_version's.
+    map has them); every other field equals model-versions/get's.
     """
+    from snapshot.sources.readers import reader_for
+
+    reader = reader or reader_for(conn)
     escaped = name.replace("'", "\\'")
     versions, token = [], None
     with mlflow_errors(f"model {name}"):
         while True:
-            page = conn.client.search_model_versions(f"name='{escaped}'", max_results=PAGE, page_token=token)
+            page, token = reader.model_versions(f"name='{escaped}'", PAGE, token)
             versions.extend(page)
-            token = page.token
             if not token:
                 return versions
 

@@ -21,6 +21,7 @@ from mlflow.exceptions import MlflowException
 from snapshot.formats.document import logged_model_id
 from snapshot.sources.connection import Connection, mlflow_errors
 from snapshot.sources.readers import reader_for
+from snapshot.sources.resolve import search_versions
 
 PAGE = 1000
 CHUNK = 100  # ids per `IN (...)` filter
@@ -169,14 +170,7 @@ class Prefetcher:
         return self.reader.runs(experiment_ids, filter_string, PAGE, token)
 
     def _model_versions(self, name: str) -> list[dict]:
-        escaped = name.replace("'", "\\'")
-        versions, token = [], None
-        with mlflow_errors(f"model {name}"):
-            while True:
-                page, token = self.reader.model_versions(f"name='{escaped}'", PAGE, token)
-                versions.extend(page)
-                if not token:
-                    return versions
+        return search_versions(self.conn, name, self.reader)
 
     def _logged_models(self, experiment_ids: list[str], model_ids: set[str]) -> dict[str, dict]:
         if not experiment_ids or not model_ids:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from snapshot.errors import SnapError
 
 
@@ -28,17 +30,11 @@ def after_reindex(store, docs: list[dict]) -> None:
         rebuild_for_store(store, docs)
 
 
-class _dataset_step:
+@contextmanager
+def _dataset_step(store, what: str):
     """The snapshots and the index are written whatever happens here: the dataset is derived from them."""
-
-    def __init__(self, store, what: str):
-        self.store, self.what = store, what
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, kind, exc, tb):
-        if exc is None or isinstance(exc, (KeyboardInterrupt, SystemExit)) or not isinstance(exc, (SnapError, OSError)):
-            return False
-        raise SnapError(f"the snapshots were written, but the Parquet dataset in {self.store} could not be "
-                        f"{self.what} ({exc}); fix that and run snap reindex") from exc
+    try:
+        yield
+    except (SnapError, OSError) as exc:
+        raise SnapError(f"the snapshots were written, but the Parquet dataset in {store} could not be "
+                        f"{what} ({exc}); fix that and run snap reindex") from exc
