@@ -172,3 +172,30 @@ def test_reindex_rebuilds_a_lost_dataset_with_the_same_answers(store, tmp_path):
     snap("reindex", "--store", str(copy["root"]))
     _pins_below(copy, query)
     assert _run(copy, ["sql", "SELECT count(*) AS n FROM snapshots"]) == [{"n": 2 * len(PINS)}]
+
+
+def _capture_paths(store) -> list[list[str]]:
+    """The snapshot paths (relative to the store) of each capture run, oldest run first."""
+    root = store["root"]
+    by_time = sorted((load_snapshot(p)["manifest"]["captured_at"], p.relative_to(root).as_posix())
+                     for p in root.rglob("*.json") if not any(part.startswith(".") for part in p.relative_to(root).parts))
+    return [[path for _, path in by_time[:len(PINS)]], [path for _, path in by_time[len(PINS):]]]
+
+
+def test_at_makes_latest_the_registry_as_the_store_knew_it_then(store):
+    """`--at WHEN`: each version's newest snapshot captured at or before WHEN (inclusive), same WHEN forms as snap changes."""
+    first, second = _capture_paths(store)
+    last_of_first = Path(first[-1]).stem  # a capture time as in the file names, e.g. 20261126T214248.652548Z
+    query = ["sql", "SELECT path, aliases FROM latest ORDER BY version_int"]
+    then = _run(store, [*query, "--at", last_of_first])
+    assert sorted(r["path"] for r in then) == sorted(first)
+    assert all(r["aliases"] == (["champion"] if r["path"].startswith(f"{MODEL}/v6/") else []) for r in then)
+    now = _run(store, [*query, "--at", "now"])
+    assert sorted(r["path"] for r in now) == sorted(second) == sorted(r["path"] for r in _run(store, query))
+    assert _run(store, [*query, "--at", "2000-01-01"]) == []  # before any capture: no version yet
+    bad = subprocess.run([sys.executable, "-m", "snap.cli", *query, "--store", str(store["root"]), "--at", "last week"],
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2
+    assert bad.stderr == "Error: --at 'last week' is not a moment; give an ISO date or time (2026-11-01, " \
+        "2026-11-01T21:30Z), a capture time (20261126T213000.123456Z), yesterday, now, or a span back from now " \
+        "(7d, 12h, 30m, 2w)\n"

@@ -15,10 +15,12 @@ def sql(
     query: str = typer.Argument(..., metavar="QUERY", help="one SQL statement (DuckDB's dialect)"),
     store: str | None = Store,
     fmt: str = typer.Option("table", "--format", help="table, csv or json"),
+    at: str | None = typer.Option(None, "--at", metavar="WHEN", help="the registry as the store knew it then: `latest` holds each version's newest snapshot captured at or before WHEN (an ISO date or time, a capture time, yesterday, now, or a span such as 7d)"),
 ) -> None:
     """Run SQL over the store's Parquet dataset (DuckDB), offline.
 
-    Views: snapshots, latest (the newest snapshot of each model version), values,
+    Views: snapshots, latest (the newest snapshot of each model version; with
+    --at WHEN, the newest captured at or before WHEN), values,
     requirements, metrics, params, tags, aliases, signature; version_key(text)
     turns a PEP 440 version into a key that sorts correctly. Every error exits 2.
 
@@ -31,8 +33,13 @@ def sql(
 
     if fmt not in FORMATS:
         raise BadOption(f"--format must be table, csv or json, not {fmt!r}")
+    moment = None
+    if at is not None:
+        from history.when import parse_when, stem_to_iso
+
+        moment = stem_to_iso(parse_when(at, option="--at"))
     fs, root = store_filesystem(store)
-    columns, rows = run_query(fs, root, query)
+    columns, rows = run_query(fs, root, query, moment)
     typer.echo(render_rows(columns, rows, fmt), nl=False)
 
 

@@ -9,7 +9,7 @@ Spark, DuckDB, polars, pandas and pyarrow.dataset read each table as a folder.
 - `append_to_dataset(fs, root, docs)`: a capture run's documents, one part per table and partition.
 - `rebuild_dataset(fs, root, docs)`: the whole dataset from every document (`snap reindex`).
 - `compact_dataset(fs, root)`: merge each partition's parts into one (`snap compact`).
-- `run_query(fs, root, sql)`: DuckDB over the documented views (`snap sql`).
+- `run_query(fs, root, sql, at=None)`: DuckDB over the documented views (`snap sql`; `at` for `--at`).
 
 `fs` is an fsspec filesystem and `root` the store's root on it.
 """

@@ -16,7 +16,7 @@ from snapshot.errors import SnapError
 
 VIEWS = {
     "snapshots": "one row per snapshot: model, version, version_int, captured_at, content_hash, aliases, status, ...",
-    "latest": "the newest snapshot of each model version (rows of `snapshots`)",
+    "latest": "the newest snapshot of each model version (rows of `snapshots`; with --at, the newest by then)",
     "values": "every leaf value of every snapshot (section, path, kind, value_str/num/int/bool)",
     "requirements": "one row per package per environment file (file, section, name, specifier, pinned, upper_key)",
     "metrics": "run and logged-model metrics (object, key, value, step, timestamp)",
@@ -26,7 +26,7 @@ VIEWS = {
     "signature": "one row per signature column (role inputs/outputs/params, position, name, type, required)",
 }
 
-_LATEST = (f"CREATE VIEW latest AS SELECT * EXCLUDE ({PARTITION}) FROM snapshots "
+_LATEST = (f"CREATE VIEW latest AS SELECT * EXCLUDE ({PARTITION}) FROM snapshots {{where}}"
            "QUALIFY row_number() OVER (PARTITION BY model, version ORDER BY captured_at DESC) = 1")
 
 
@@ -63,8 +63,17 @@ def _register(con, fs, name: str, folder: str) -> None:
                                   filesystem=fs, partition_base_dir=folder))
 
 
-def connect(fs, root: str):
-    """A DuckDB connection with the documented views over the dataset of the store at `root`."""
+def latest_view(at: str | None = None) -> str:
+    """`latest`: each version's newest snapshot, or (with `at`, an ISO time in UTC) its newest captured by then."""
+    where = f"WHERE captured_at <= CAST({_quote(at)} AS TIMESTAMPTZ) " if at else ""
+    return _LATEST.format(where=where)
+
+
+def connect(fs, root: str, at: str | None = None):
+    """A DuckDB connection with the documented views over the dataset of the store at `root`.
+
+    `at` (an ISO time in UTC) makes `latest` the registry as the store knew it then (`snap sql --at`).
+    """
     import duckdb
 
     base = dataset_root(root)
@@ -75,16 +84,16 @@ def connect(fs, root: str):
     con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
     for name in TABLE_NAMES:  # DuckDB keeps each registered dataset alive with the connection
         _register(con, fs, name, posixpath.join(base, name))
-    con.execute(_LATEST)
+    con.execute(latest_view(at))
     con.create_function("version_key", version_key, ["VARCHAR"], "VARCHAR")
     return con
 
 
-def run_query(fs, root: str, sql: str) -> tuple[list[str], list[tuple]]:
-    """(column names, rows) of one SQL statement over the dataset."""
+def run_query(fs, root: str, sql: str, at: str | None = None) -> tuple[list[str], list[tuple]]:
+    """(column names, rows) of one SQL statement over the dataset (`latest` as of `at`, when given)."""
     import duckdb
 
-    con = connect(fs, root)
+    con = connect(fs, root, at)
     try:
         result = con.execute(sql)
         if result.description is None:
