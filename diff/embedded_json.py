@@ -10,6 +10,7 @@ both strings as they were captured; this is its detail note.
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 SHOWN = 5  # structural changes named in a note; the rest are counted
@@ -25,9 +26,7 @@ def embedded_json_note(old: Any, new: Any) -> str:
     a, b = _parsed(old), _parsed(new)
     if a is None or b is None:
         return ""
-    from deepdiff import DeepDiff  # only when a diff meets JSON in strings
-
-    tree = DeepDiff(a, b, verbose_level=2).tree
+    tree = _deepdiff()(a, b, verbose_level=2).tree
     items = [f"{word} {_path(level.path(output_format='list'))}{_values(word, level)}"
              for kind, word in _KINDS for level in sorted(tree.get(kind, ()), key=_sort_key)]
     if not items:
@@ -68,3 +67,24 @@ def _values(word: str, level) -> str:
 def _short(value: Any, limit: int = 60) -> str:
     text = json.dumps(value, sort_keys=True, ensure_ascii=False)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _deepdiff():
+    """deepdiff's DeepDiff, imported only when a diff meets JSON in strings, and without pandas or polars.
+
+    deepdiff imports pandas and polars, when installed, to recognise their objects;
+    parsed JSON holds none, and importing pandas costs more than the rest of a diff
+    (0.6 s of `snap log`'s 1 s here). A None entry in sys.modules makes that import
+    fail as if the package were absent; it is removed again at once, so a later
+    `import pandas` works as usual."""
+    if "deepdiff" not in sys.modules:
+        blocked = [name for name in ("pandas", "polars") if name not in sys.modules]
+        sys.modules.update(dict.fromkeys(blocked))
+        try:
+            import deepdiff  # noqa: F401  (fills sys.modules; DeepDiff is taken below)
+        finally:
+            for name in blocked:
+                del sys.modules[name]
+    from deepdiff import DeepDiff
+
+    return DeepDiff

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from diff import keyed, records, requirements, signature
-from diff.changes import SECTIONS, WITHIN_TOLERANCE, Change, DiffOptions, DiffResult, Side
+from diff.changes import CHANGED, SECTIONS, WITHIN_TOLERANCE, Change, DiffOptions, DiffResult, Side
+from diff.embedded_json import embedded_json_note
 from diff.generic import compare_generic
 from diff.ignores import active_ignores, matches
 
@@ -35,6 +36,7 @@ AREAS = (
     ("permissions", records.compare_permissions, ("permissions.*.grants",)),
 )
 CLAIMED = tuple(glob for _, _, globs in AREAS for glob in globs)
+MAP_SECTIONS = ("tags", "params", "metrics", "aliases", "requirements", "flavors")  # compared by keyed.compare_maps
 
 
 def diff_snapshots(left: dict, right: dict, options: DiffOptions | None = None) -> DiffResult:
@@ -64,10 +66,24 @@ def _compare(left: dict, right: dict, options: DiffOptions) -> DiffResult:
             changes += compare(masked_left, masked_right, options)
     if _wanted("other", options):
         changes += compare_generic(masked_left, masked_right, lambda p: matches(p, CLAIMED) or matches(p, ignores))
-    changes = [c for c in changes if not matches(c.path, ignores)]
+    changes = with_notes([c for c in changes if not matches(c.path, ignores)])
     kept = [c for c in changes if c.detail != WITHIN_TOLERANCE]
     tolerated = [c for c in changes if c.detail == WITHIN_TOLERANCE]
     return DiffResult(side_of(left), side_of(right), sort_changes(kept), sort_changes(tolerated))
+
+
+def with_notes(changes: list[Change]) -> list[Change]:
+    """Changed map values get a note naming what changed inside JSON held in strings.
+
+    Added here, after ignores, not where the maps are compared: a run's
+    `mlflow.log-model.history` tag is such JSON, changes with every version and is
+    ignored, and parsing it for nothing was most of a `snap log`."""
+    out = []
+    for c in changes:
+        wanted = c.section in MAP_SECTIONS and c.kind == CHANGED and not c.detail
+        note = embedded_json_note(c.old, c.new) if wanted else ""
+        out.append(replace(c, detail=note) if note else c)
+    return out
 
 
 def sort_changes(changes: list[Change]) -> list[Change]:

@@ -7,7 +7,6 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from diff.changes import ADDED, CHANGED, MOVED, REMOVED, WITHIN_TOLERANCE, Change, DiffOptions
-from diff.embedded_json import embedded_json_note
 
 STATUS_FIELDS = (
     "model_version.status", "model_version.status_message", "model_version.current_stage",
@@ -62,8 +61,8 @@ def compare_maps(section: str, prefix: str, left: dict, right: dict, with_delta:
         elif key not in right:
             out.append(Change(section, path, REMOVED, old=old))
         elif old != new:
-            out.append(Change(section, path, CHANGED, old, new, numeric_delta(old, new) if with_delta else None,
-                              detail=embedded_json_note(old, new)))
+            # the note on JSON held in strings is added by the engine, to the changes it keeps (with_notes)
+            out.append(Change(section, path, CHANGED, old, new, numeric_delta(old, new) if with_delta else None))
     return out
 
 
