@@ -123,7 +123,8 @@ def test_refused_credentials_give_exit_5(registry, mlflow_server, tmp_path):
         proc = snap("list", "--store", "s3://any/snaps", env=env, check=False)
         capture = snap("capture", "models:/Churn/1", "--tracking-uri", mlflow_server, "--store", "s3://any/snaps",
                        env=env, check=False)
-    for done in (proc, capture):
+        verify = snap("verify", "s3://any/snaps", env=env, check=False)
+    for done in (proc, capture, verify):
         assert done.returncode == 5, done.stderr
         assert done.stderr.startswith("Error: the object store refused access to s3://any/snaps")
         assert len(done.stderr.strip().splitlines()) == 1 and PLANTED_SECRET not in done.stderr
@@ -151,3 +152,40 @@ def test_two_captures_at_once_write_each_version_once(s3, registry, mlflow_serve
     assert set(pairs) == {(r["model"], r["version"]) for r in expected}, "a version is missing"
     rebuilt = snap("reindex", "--store", store).stdout
     assert rebuilt.startswith(f"indexed {len(pairs)} snapshots")  # the index lost no snapshot either
+
+
+def test_verify_on_s3_reports_a_snapshot_altered_in_the_bucket(s3):
+    bucket = "verified"
+    store = s3.bucket(bucket) + "/store"
+    _copy_in(s3, bucket, "store", CAPTURED)
+    snap("reindex", "--store", store)  # an index and a dataset in the bucket too: neither is a snapshot
+    files = sorted(f"{store}/{p.relative_to(CAPTURED).as_posix()}" for p in CAPTURED.rglob("*") if p.is_file())
+    good = snap("verify", store)
+    assert good.stdout.splitlines() == [f"OK        {f}" for f in files] + [
+        f"{len(files)} snapshot files: {len(files)} ok, 0 modified, 0 damaged"]
+
+    altered = files[0].removeprefix(f"s3://{bucket}/")  # edited after capture, by another tool, in the bucket
+    doc = json.loads(s3.read(bucket, altered))
+    doc["model_version"]["description"] = "approved by nobody"
+    s3.client().put_object(Bucket=bucket, Key=altered, Body=json.dumps(doc).encode())
+    proc = snap("verify", env={**os.environ, "SNAP_STORE": store}, check=False)  # the default store
+    assert proc.returncode == 1 and proc.stderr == ""
+    assert proc.stdout.splitlines()[0].startswith(f"MODIFIED  {files[0]}  its content hashes to sha256:")
+    assert proc.stdout.splitlines()[1:] == [f"OK        {f}" for f in files[1:]] + [
+        f"{len(files)} snapshot files: {len(files) - 1} ok, 1 modified, 0 damaged"]
+    one = snap("verify", files[0], "--format", "json", check=False)
+    assert one.returncode == 1
+    assert json.loads(one.stdout)["summary"] == {"files": 1, "ok": 0, "modified": 1, "damaged": 0}
+
+
+@pytest.mark.parametrize("target, code, message", [
+    ("s3://no-such-bucket/store", 3, "Error: no snapshot file or store at s3://no-such-bucket/store; "),
+    ("s3://verified/empty", 3, "Error: no snapshot file or store at s3://verified/empty; "),
+    ("ftp://host/store", 2, "Error: 'ftp://host/store': snap cannot store snapshots at ftp:// URLs"),
+])
+def test_verify_on_a_store_that_is_not_there(s3, target, code, message):
+    s3.bucket("verified")
+    proc = snap("verify", target, check=False)
+    assert proc.returncode == code and proc.stderr.startswith(message) and proc.stdout == ""
+    assert len(proc.stderr.splitlines()) == 1 and "Traceback" not in proc.stderr
+    assert not (Path.cwd() / "s3:").exists() and not (Path.cwd() / "ftp:").exists()

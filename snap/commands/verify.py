@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import typer
 
 from snap.app import app, handles_errors
@@ -17,13 +15,18 @@ AllowModified = typer.Option(False, "--allow-modified",
 @app.command("verify")
 @handles_errors()
 def verify(
-    targets: list[Path] = typer.Argument(None, metavar="STORE|FILE", help="stores (folders) and snapshot files [default: $SNAP_STORE, else ./snapshots]"),
+    targets: list[str] = typer.Argument(None, metavar="STORE|FILE",
+                                        help="stores (local folders or s3://, gs://, abfs:// URLs) and snapshot "
+                                             "files [default: $SNAP_STORE, else ./snapshots]"),
     fmt: str = typer.Option("text", "--format", help="text or json"),
 ) -> None:
     """Check the content hash of every snapshot file (JSON and Parquet) in stores or files, offline.
 
+    A store is a local folder or an object-storage URL (s3://bucket/snapshots).
+
     Each file is OK, MODIFIED (edited after capture) or DAMAGED (unreadable, not a snapshot).
-    Exit 0: all OK, 1: some file modified or damaged, 2: bad option, 3: nothing to check.
+    Exit 0: all OK, 1: some file modified or damaged, 2: bad option, 3: nothing to check,
+    5: the object store refused access.
 
     Example: snap verify snapshots --format json
     """

@@ -20,7 +20,7 @@ from contextvars import ContextVar
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from snapshot.errors import SnapError, SnapshotCorrupt, SnapshotNotFound
+from snapshot.errors import CredentialsRefused, SnapError, SnapshotCorrupt, SnapshotNotFound
 from snapshot.formats.document import content_hash
 from snapshot.formats.inert import terminal_safe
 
@@ -134,41 +134,62 @@ class FileCheck:
     detail: str = ""
 
 
-def verify_files(targets: list[Path]) -> list[FileCheck]:
-    """Check every snapshot file named, or found under a named folder (a store)."""
-    files: list[Path] = []
+def verify_files(targets: list) -> list[FileCheck]:
+    """Check every snapshot file named, or found under a named store: a local folder or an object-storage URL."""
+    files: list = []
     for target in targets:
-        if target.is_dir():
-            found = sorted(_walk(target))
-            if not found:
-                raise SnapshotNotFound(f"no snapshot files (.json, .parquet) under {target}; "
-                                       "pass a store or snapshot files")
-            files += found
-        elif target.is_file():
-            files.append(target)
-        else:
-            raise SnapshotNotFound(f"no snapshot file or store at {target}; pass a store folder or snapshot files")
+        files += _files_of(target)
     return [verify_file(f) for f in dict.fromkeys(files)]
 
 
-def _walk(folder: Path) -> Iterator[Path]:
-    """Snapshot files under `folder`: not in dot-folders or dot-files (index, journal, temp files), not in
-    a store's dataset folder (`parquet/`, whose tables are not snapshots)."""
+def _files_of(target) -> list:
+    """The snapshot files `target` names: itself (a file), or every one under it (a store), on any backend."""
+    from snapshot.store.backend import Store, local_path, open_store
+
+    if isinstance(target, Store):  # the default store, already opened
+        target = target.url if not target.local else target.root
+    path = local_path(target)
+    if path is not None and path.is_file():
+        return [path]
+    store = open_store(path if path is not None else str(target))
+    under = store.find("")
+    found = [store.file(rel) for rel in under if _is_snapshot_file(rel)]
+    if found:
+        return found
+    if path is None and not under and _remote_file(str(target)):
+        return [str(target)]
+    if under or (path is not None and path.is_dir()):
+        raise SnapshotNotFound(f"no snapshot files (.json, .parquet) under {target}; "
+                               "pass a store or snapshot files")
+    raise SnapshotNotFound(f"no snapshot file or store at {target}; pass a store folder or snapshot files")
+
+
+def _is_snapshot_file(rel: str) -> bool:
+    """Not in dot-folders or dot-files (index, journal, temporary files), not in a store's dataset
+    folder (`parquet/`, whose tables are not snapshots)."""
     from snapshot.store.layout import RESERVED
 
-    for root, dirs, names in os.walk(folder):
-        dirs[:] = [d for d in dirs if not d.startswith(".") and not (Path(root) == folder and d.lower() in RESERVED)]
-        for name in names:
-            if not name.startswith(".") and name.lower().endswith((".json", ".parquet")):
-                yield Path(root) / name
+    parts = rel.split("/")
+    return (not any(p.startswith(".") for p in parts) and not (len(parts) > 1 and parts[0].lower() in RESERVED)
+            and parts[-1].lower().endswith((".json", ".parquet")))
 
 
-def verify_file(path: Path) -> FileCheck:
+def _remote_file(url: str) -> bool:
+    """Whether an object-storage URL names one object (a snapshot file), not a folder."""
+    from snapshot.store.backend import open_store
+
+    parent, _, name = url.rstrip("/").rpartition("/")
+    return "://" in parent and bool(name) and open_store(parent).exists(name)
+
+
+def verify_file(path: Path | str) -> FileCheck:
     from snapshot.formats.files import load_snapshot
 
     try:
         with allowing_modified():
             doc = load_snapshot(path)
+    except CredentialsRefused:
+        raise  # the store said no: nothing was checked, so nothing is reported damaged
     except SnapError as exc:
         detail = str(exc).removeprefix(str(path)).lstrip(" :")  # the line already names the file
         return FileCheck(str(path), DAMAGED, detail)
