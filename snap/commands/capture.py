@@ -23,6 +23,7 @@ def capture(
     checksum_limit: int = typer.Option(50_000_000, "--checksum-limit", min=0, help="largest file to checksum, in bytes"),
     all_models: bool = typer.Option(False, "--all", help="capture every version of every registered model"),
     filter_string: str | None = typer.Option(None, "--filter", help="with --all: an MLflow search filter, e.g. \"name LIKE 'fraud%'\""),
+    prompts: str = typer.Option("exclude", "--prompts", metavar="exclude|include|only", help="with --all: MLflow's prompts (registered models tagged mlflow.prompt.is_prompt) left out (default, as MLflow's own search does), included, or captured alone; a prompt named by URI is always captured"),
     workers: int = typer.Option(8, "--workers", min=1, max=32, help="versions captured at once by whole-model and --all captures"),
     resume: bool = typer.Option(True, "--resume/--no-resume", help="finish an interrupted whole-model or --all capture"),
     max_rps: float | None = typer.Option(None, "--max-rps", min=0, help="requests per second to the server, shared by all workers (default: 30 for Databricks, no limit for an open-source server; 0: no limit)"),
@@ -40,7 +41,7 @@ def capture(
     from snapshot.capture.request import CaptureOptions, CaptureRequest
 
     options = CaptureOptions(metric_history=metric_history, checksums=checksums, checksum_limit=checksum_limit,
-                             max_rps=max_rps, max_wait=max_wait)
+                             max_rps=max_rps, max_wait=max_wait, prompts=prompts)
     request = CaptureRequest(uris or (), all_models, filter_string, tracking_uri, registry_uri, store, output, fmt,
                              options, workers, resume)
     _check_before_mlflow(tracking_uri, registry_uri)
@@ -93,6 +94,9 @@ def _capture_batch(request, echo, summary_json: Path | None) -> None:
             echo(line)
         elif line.startswith("failed: "):  # quiet: the failures are the errors
             typer.echo(line, err=True)
+    if echo and result.prompts_left_out:
+        echo(f"left out {result.prompts_left_out} prompts (MLflow's searches leave them out); "
+             "--prompts include captures them")
     _write_summary(summary_of(result), summary_json)
     if result.interrupted:
         how = "Terminated (SIGTERM)" if terminated() else "Interrupted"

@@ -50,7 +50,7 @@ class BatchCapture:
         self.conn, self.store, self.fmt, self.options = conn, store, fmt, options
         self.workers = workers
         self.progress = progress
-        self.prefetcher = Prefetcher(conn)
+        self.prefetcher = Prefetcher(conn, options.prompts)
         self.client_source = ClientSource(conn)  # what the batch's searches did not answer
         self.journal = Journal(store, selection, resume)
         self.result = BatchResult(resumed=self.journal.resumed, journal=self.journal.path)
@@ -71,6 +71,7 @@ class BatchCapture:
                 return self._run(list(models), counter)
             finally:
                 self.result.throttled, self.result.retried = policy.budget.throttled, policy.retried
+                self.result.prompts_left_out = self.prefetcher.prompts_left_out
 
     def _run(self, models: list, counter: http_count.RequestCount) -> BatchResult:
         started = time.monotonic()

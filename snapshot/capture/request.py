@@ -14,6 +14,7 @@ from snapshot.store.layout import STORE_FORMATS
 from snapshot.uris import parse_model_uri
 
 MAX_WORKERS = 32
+PROMPT_CHOICES = ("exclude", "include", "only")  # what --all takes of MLflow's prompts; exclude, as MLflow's search
 
 
 @dataclass
@@ -26,6 +27,7 @@ class CaptureOptions:
     # none for an open-source server; 0: no limit), and the longest wait for one request's retries.
     max_rps: float | None = None
     max_wait: float = 60.0
+    prompts: str = "exclude"  # --all: "exclude" (MLflow's own searches leave prompts out), "include" or "only"
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class CaptureRequest:
             raise BadOption("-o takes its format from the file's suffix; drop --format")
         if not self.uris and not self.all_models:
             raise BadOption("name at least one model URI, e.g. snap capture models:/Churn/3")
+        _check_prompts(self.options.prompts, self.all_models)
         if self.fmt not in STORE_FORMATS:
             raise BadOption(f"--format must be json, parquet or both, not {self.fmt!r}")
         if self.all_models and self.uris:
@@ -73,3 +76,10 @@ class CaptureRequest:
     def is_batch(self) -> bool:
         """Whole models (`models:/NAME`) and `--all` go through batch capture; `-o` never does."""
         return self.output is None and (self.all_models or any(parse_model_uri(u).every_version for u in self.uris))
+
+
+def _check_prompts(prompts: str, all_models: bool) -> None:
+    if prompts not in PROMPT_CHOICES:
+        raise BadOption(f"--prompts must be exclude, include or only, not {prompts!r}")
+    if prompts != "exclude" and not all_models:
+        raise BadOption("--prompts selects what --all captures; add --all (a prompt named by URI is always captured)")

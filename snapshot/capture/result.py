@@ -28,6 +28,7 @@ class BatchResult:
     throttled: int = 0  # 429s the server answered (each retried after its Retry-After)
     retried: int = 0  # attempts retried, 429s included
     stopped: str | None = None  # why the batch stopped launching versions (the server is gone)
+    prompts_left_out: int | None = 0  # prompts --all left out (--prompts exclude); None: the registry could not say
 
     def stop(self, reason: str | None, left: dict[str, int], not_planned: list[str]) -> None:
         """The batch stopped early: each model's versions not captured are one failure, to be resumed."""

@@ -16,13 +16,17 @@ from snapshot.sources.base import Source
 from snapshot.sources.client import ClientSource
 from snapshot.sources.connection import Connection, connect, http_settings
 from snapshot.sources.faults import fail_unless_answer
-from snapshot.sources.resolve import resolve_versions
+from snapshot.sources.resolve import PROMPT_TAG, is_prompt, resolve_versions
 from snapshot.sources.transport import active as active_transport
 
 _PARSERS = {"requirements.txt": ("requirements", parse_requirements),
             "conda.yaml": ("conda", parse_conda),
             "python_env.yaml": ("python_env", parse_python_env)}
 
+
+# MLflow keeps a prompt's template in its version's tags (mlflow.prompt.text), not in files; its client refuses
+# a prompt's download URI, and the version's source is a placeholder ("dummy-source").
+PROMPT_HAS_NO_FILES = f"a prompt (tag {PROMPT_TAG}) has no model files: its template is the version's tags"
 
 # MLflow's SqlAlchemyStore.search_runs (3.x) returns no model inputs; get_run does.
 SEARCH_LEAVES_OUT_MODEL_INPUTS = ("a whole-model capture reads runs with search_runs, which leaves out model inputs "
@@ -94,10 +98,11 @@ class _Capture:
         mv = dict(self.source.model_version(self.name, self.version))
         mv["tags"] = _pairs(mv.get("tags"))
         mv["aliases"] = sorted(mv.get("aliases") or [])
-        mv["download_uri"] = f_dl.result()
+        prompt = is_prompt(mv)
+        mv["download_uri"] = _prompt_download_uri(f_dl) if prompt else f_dl.result()
         f_run = self.pool.submit(self._run, mv.get("run_id"))
         f_lm = self.pool.submit(self._logged_model, mv)
-        f_model = self.pool.submit(self._model_files, mv["download_uri"])
+        f_model = self.pool.submit(self._no_model_files if prompt else self._model_files, mv["download_uri"])
         run, experiment = f_run.result()
         f_run_art = self.pool.submit(self._run_artifacts, run)
         f_perm = self.pool.submit(self._permissions, experiment)
@@ -116,6 +121,8 @@ class _Capture:
             "permissions": f_perm.result(),
         }
         doc["unavailable"] = dict(sorted(self.unavailable.items()))
+        if prompt:  # written only for prompts: a registered model's snapshot stays as it always was
+            doc["manifest"]["kind"] = "prompt"
         return doc
 
     def _manifest(self) -> dict:
@@ -182,6 +189,11 @@ class _Capture:
         info["metrics"] = sorted(data.get("metrics") or [], key=lambda m: (m.get("key", ""), m.get("step", 0)))
         return info
 
+    def _no_model_files(self, _uri: str | None):
+        for key in ("artifacts.model", "mlmodel", "environment"):
+            self.unavailable[key] = PROMPT_HAS_NO_FILES
+        return None, {"requirements": None, "conda": None, "python_env": None}, None
+
     def _model_files(self, uri: str):
         known = self.source.model_files(uri)
         if known is not None:  # an earlier snapshot's, of the same immutable model source
@@ -229,6 +241,12 @@ class _Capture:
         if reason:
             self.unavailable["permissions"] = reason
         return section
+
+
+def _prompt_download_uri(future) -> None:
+    """A prompt has none: MLflow's client refuses to give one (as "not found"), a batch derives the placeholder."""
+    future.exception()  # waited for, and its refusal dropped
+    return None
 
 
 def _parse_model_files(texts: dict[str, str]) -> tuple[dict | None, dict]:

@@ -21,7 +21,7 @@ from mlflow.exceptions import MlflowException
 from snapshot.formats.document import logged_model_id
 from snapshot.sources.connection import Connection, mlflow_errors
 from snapshot.sources.readers import reader_for
-from snapshot.sources.resolve import search_versions
+from snapshot.sources.resolve import is_prompt, search_versions, with_prompt_filter
 
 PAGE = 1000
 CHUNK = 100  # ids per `IN (...)` filter
@@ -30,8 +30,10 @@ CHUNK = 100  # ids per `IN (...)` filter
 class Prefetcher:
     """Batched reads for one capture session; caches experiments across models."""
 
-    def __init__(self, conn: Connection):
+    def __init__(self, conn: Connection, prompts: str = "exclude"):
         self.conn, self.reader = conn, reader_for(conn)
+        self.prompts = prompts  # what --all takes of the prompts: "exclude", "include" or "only"
+        self.prompts_left_out: int | None = 0  # prompts --all left out (None: the registry could not say)
         self._experiment_ids: list[str] = []  # where runs were found so far, newest first
         self._experiments: dict[str, dict] = {}
         self._lock = threading.Lock()
@@ -44,16 +46,37 @@ class Prefetcher:
         self.trust_search = self.derive_download_uri
 
     def registered_models(self, filter_string: str | None) -> Iterator[dict]:
-        """Every registered model matching an MLflow search filter, page by page."""
+        """Every registered model matching an MLflow search filter, with or without the prompts, by name.
+
+        MLflow keeps prompts as registered models tagged `mlflow.prompt.is_prompt`; its client and
+        server leave them out of a search unless the filter asks for that tag (SqlAlchemyStore's
+        `_is_querying_prompt`), and then return only prompts. So prompts are a second search.
+        """
+        models = [] if self.prompts == "only" else [rm for rm in self._search(filter_string) if not is_prompt(rm)]
+        prompts = []
+        if self.prompts != "exclude":
+            prompts = [rm for rm in self._search(with_prompt_filter(filter_string)) if is_prompt(rm)]
+        else:
+            self.prompts_left_out = self._count_prompts(filter_string)
+        yield from sorted(models + prompts, key=lambda rm: rm["name"])
+
+    def _search(self, filter_string: str | None) -> Iterator[dict]:
         token = None
         while True:
             with mlflow_errors("registered models"):
                 page, token = self.reader.registered_models(filter_string, PAGE, token)
-            # MLflow keeps prompts as registered models; its client and server leave them out of
-            # searches unless the filter asks for them: so does snap, whichever way it reads.
-            yield from (rm for rm in page if not _is_prompt(rm))
+            yield from page
             if not token:
                 return
+
+    def _count_prompts(self, filter_string: str | None) -> int | None:
+        """How many prompts the filter matches, for the summary's note; None where the registry cannot say."""
+        if self.conn.is_unity_catalog:  # Unity Catalog's search takes no tag filter
+            return None
+        try:
+            return sum(1 for rm in self._search(with_prompt_filter(filter_string)) if is_prompt(rm))
+        except Exception:  # noqa: BLE001 - only the note is lost: the models were found by the first search
+            return None
 
     def registered_model(self, name: str) -> dict:
         with mlflow_errors(f"registered model {name}"):
@@ -65,7 +88,7 @@ class Prefetcher:
         for a in rm.get("aliases") or []:
             aliases.setdefault(str(a["version"]), []).append(a["alias"])
         out = []
-        for d in self._model_versions(rm["name"]):
+        for d in search_versions(self.conn, rm["name"], self.reader, prompt=is_prompt(rm)):
             d["aliases"] = sorted(aliases.get(str(d["version"]), []))
             out.append(d)
         return sorted(out, key=lambda d: int(d["version"]) if str(d["version"]).isdigit() else 0)
@@ -169,9 +192,6 @@ class Prefetcher:
         """One page of search_runs: (runs in REST shape, next page token or None)."""
         return self.reader.runs(experiment_ids, filter_string, PAGE, token)
 
-    def _model_versions(self, name: str) -> list[dict]:
-        return search_versions(self.conn, name, self.reader)
-
     def _logged_models(self, experiment_ids: list[str], model_ids: set[str]) -> dict[str, dict]:
         if not experiment_ids or not model_ids:
             return {}
@@ -194,7 +214,3 @@ class Prefetcher:
 def _model_id(mv: dict) -> str | None:
     return logged_model_id(mv)
 
-
-def _is_prompt(rm: dict) -> bool:
-    return any(t.get("key") == "mlflow.prompt.is_prompt" and str(t.get("value")).lower() == "true"
-               for t in rm.get("tags") or [])
