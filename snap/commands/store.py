@@ -18,9 +18,10 @@ def list_(
 
     Example: snap list --store snapshots --format json
     """
-    from snapshot.store.contents import list_store, render_listing
+    from snapshot.store.contents import list_store, listing_json, render_listing
 
-    typer.echo(render_listing(list_store(store), fmt), nl=False)
+    text = listing_json(store) if fmt == "json" else render_listing(list_store(store), fmt)
+    typer.echo(text, nl=False)
 
 
 

@@ -3,36 +3,96 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from json.encoder import encode_basestring
 from pathlib import Path
 
 from snapshot.errors import BadOption, SnapshotNotFound
 from snapshot.formats.inert import json_controls, terminal_safe
-from snapshot.store.backend import open_store
+from snapshot.store.backend import Store, open_store
+from snapshot.store.columns import Columns
 from snapshot.store.index import ordered_parts
 from snapshot.store.layout import default_store
 
 
 def list_store(store: str | Path | None) -> list[dict]:
     """One row per snapshot, read from the store's index: no snapshot is opened."""
+    root = _opened(store)
+    listing = []
+    for part in ordered_parts(root):
+        c = _columns_of(part)
+        paths = [root.file_name(f"{p}.{_suffix(f)}") for p, f in zip(c["path"], c["formats"])]
+        for model, version, aliases, at, digest, path in zip(
+                c["model"], c["version"], c["aliases"], c["captured_at"], c["content_hash"], paths):
+            listing.append({"model": model, "version": version, "aliases": aliases or [], "captured_at": at,
+                            "content_hash": digest, "path": path})
+    return listing
+
+
+def listing_json(store: str | Path | None) -> str:
+    """`list_store` as `snap list --format json` prints it: a JSON array, one row a line.
+
+    Written from the index's columns with no row built: at 100,000 snapshots this
+    is most of `snap list`'s time. Same text as `json.dumps` of `list_store`'s rows
+    (ensure_ascii=False), items on their own lines."""
+    root = _opened(store)
+    lines = []
+    for part in ordered_parts(root):
+        c = _columns_of(part)
+        formats, aliases = _texts(c, "formats"), _texts(c, "aliases")
+        models, versions = _encoded(c["model"], memo=True), _encoded(c["version"], memo=True)
+        suffix, prefix = {f: _suffix(f) for f in set(formats)}, root.file_name("")  # file_name(rel) is prefix + rel
+        paths = _encoded([f"{prefix}{p}.{suffix[f]}" for p, f in zip(c["path"], formats)])
+        lines += [f'  {{"model": {m}, "version": {v}, "aliases": {"[]" if a == "null" else a}, "captured_at": {t}, '
+                  f'"content_hash": {h}, "path": {p}}}'
+                  for m, v, a, t, h, p in zip(models, versions, aliases, _encoded(c["captured_at"]),
+                                              _encoded(c["content_hash"]), paths)]
+    if not lines:
+        return "[]\n"
+    text = "[\n" + ",\n".join(lines) + "\n]\n"
+    return text if text.isascii() and "\x7f" not in text else json_controls(text)
+
+
+def _opened(store: str | Path | None) -> Store:
     root = open_store(default_store(store))
     if root.local and root.root.exists() and not root.root.is_dir():
         raise BadOption(f"store {root} is a file, not a folder; pass --store with a snapshot folder")
     if not root.is_store():
         raise SnapshotNotFound(f"no store at {root}; capture into it first, or pass --store / set SNAP_STORE")
-    listing = []
-    for part in ordered_parts(root):
-        c = part.cols if part.cols is not None else _columns(part.sorted_rows())
-        for model, version, at, digest, aliases, path, formats in zip(
-                c["model"], c["version"], c["captured_at"], c["content_hash"], c["aliases"], c["path"], c["formats"]):
-            suffix = "json" if "json" in (formats or ("json",)) else "parquet"
-            listing.append({"model": model, "version": version, "aliases": aliases or [], "captured_at": at,
-                            "content_hash": digest, "path": root.file_name(f"{path}.{suffix}")})
-    return listing
+    return root
 
 
-def _columns(rows: list[dict]) -> dict:
+def _columns_of(part) -> Mapping:
+    if part.cols is not None:
+        return part.cols
+    rows = part.sorted_rows()
     return {c: [r.get(c) for r in rows] for c in ("model", "version", "captured_at", "content_hash", "aliases",
                                                   "path", "formats")}
+
+
+def _texts(c: Mapping, name: str) -> list[str]:
+    return c.text(name) if isinstance(c, Columns) else [json.dumps(v, ensure_ascii=False) for v in c[name]]
+
+
+def _suffix(formats) -> str:
+    """The file a row names: its JSON twin when there is one (formats as a list or as its JSON text)."""
+    if isinstance(formats, str):
+        return "json" if formats in ("null", "[]") or '"json"' in formats else "parquet"
+    return "json" if "json" in (formats or ("json",)) else "parquet"
+
+
+def _encoded(values: list, memo: bool = False) -> list[str]:
+    """Each value as JSON text (json's C string encoder; names repeat, so `memo` encodes each once)."""
+    if set(map(type, values)) - {str}:  # not all strings (None for a missing time, say): json.dumps each
+        return [_one(v) for v in values]
+    if memo:
+        seen = {v: encode_basestring(v) for v in set(values)}
+        return [seen[v] for v in values]
+    return list(map(encode_basestring, values))
+
+
+def _one(value) -> str:
+    return encode_basestring(value) if type(value) is str else json.dumps(value, ensure_ascii=False)
 
 
 def _json_lines(rows: list[dict]) -> str:

@@ -29,8 +29,10 @@ import json
 import secrets
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from snapshot.store import columns
 from snapshot.store.backend import Store
 
 INDEX_DIR = ".index"
@@ -90,17 +92,16 @@ def encode(rows: list[dict]) -> bytes:
 
 
 def encode_columns(rows: list[dict]) -> bytes:
-    """A sorted segment: one JSON object of columns, several times faster to read back than one row a line."""
-    cols = {"columns": list(COLUMNS), **{c: [r.get(c) for r in rows] for c in COLUMNS}}
-    return (json.dumps(cols, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+    """A sorted segment: columns, several times faster to read back than one row a line (columns.py)."""
+    return columns.encode_columns(COLUMNS, rows)
 
 
-def decode(data: bytes, name: str) -> list[dict] | dict:
-    """A segment's rows, or its columns (a dict of equal-length lists) for a sorted segment."""
+def decode(data: bytes, name: str) -> list[dict] | Mapping:
+    """A segment's rows, or its columns (a mapping of equal-length lists) for a sorted segment."""
     try:
+        if data.startswith(b'{"columns"'):
+            return _checked_columns(columns.decode_columns(data, COLUMNS), name)
         text = data.decode("utf-8")
-        if text.startswith('{"columns"'):
-            return _checked_columns(json.loads(text), name)
         # one parse of all lines as a JSON array: several times faster than a parse per line
         rows = json.loads("[" + ",".join(line for line in text.splitlines() if line.strip()) + "]")
     except (UnicodeDecodeError, ValueError) as exc:
@@ -111,11 +112,15 @@ def decode(data: bytes, name: str) -> list[dict] | dict:
     return rows
 
 
-def _checked_columns(cols, name: str) -> dict:
-    if not isinstance(cols, dict) or not all(isinstance(cols.get(c), list) for c in COLUMNS):
+def _checked_columns(cols, name: str) -> Mapping:
+    """Columns of equal length, model and path strings. A lazy segment's checksum vouches for the rest."""
+    lazy = isinstance(cols, columns.Columns)
+    if not lazy and (not isinstance(cols, dict) or not all(isinstance(cols.get(c), list) for c in COLUMNS)):
         raise IndexDamaged(f"index segment {name} does not hold the index's columns")
     n = len(cols["path"])
-    if any(len(cols[c]) != n for c in COLUMNS) or not all(isinstance(v, str) for v in cols["model"] + cols["path"]):
+    if not lazy and any(len(cols[c]) != n for c in COLUMNS):
+        raise IndexDamaged(f"index segment {name} holds columns of different lengths")
+    if set(map(type, cols["model"])) | set(map(type, cols["path"])) != {str} and n:
         raise IndexDamaged(f"index segment {name} holds columns that are not index rows")
     return cols
 
@@ -131,7 +136,7 @@ class Rows:
     segments: list[str] = field(default_factory=list)
     rebuilt: bool = False
     in_order: bool = False  # read from one sorted segment, nothing added since
-    cols: dict | None = None
+    cols: Mapping | None = None
     _rows: dict[str, dict] = field(default_factory=dict)
     _by_version: dict[str, dict[str, dict]] = field(default_factory=dict)
 
@@ -202,10 +207,10 @@ def load_rows(store: Store, folder: str) -> Rows:
             except FileNotFoundError:  # compacted away by another writer since the listing: read again
                 return load_rows(store, folder)
             found = decode(data, name)
-            if isinstance(found, dict) and len(names) == 1:
+            if isinstance(found, Mapping) and len(names) == 1:
                 rows.cols = found
             else:
-                for row in (_rows_of(found) if isinstance(found, dict) else found):
+                for row in (_rows_of(found) if isinstance(found, Mapping) else found):
                     rows.add(row)
         rows.in_order = len(names) == 1 and names[0].endswith(SORTED)
         if names:
@@ -221,7 +226,7 @@ def load_rows(store: Store, folder: str) -> Rows:
     return rebuilt
 
 
-def _rows_of(cols: dict) -> list[dict]:
+def _rows_of(cols: Mapping) -> list[dict]:
     return [dict(zip(COLUMNS, values)) for values in zip(*(cols[c] for c in COLUMNS))]
 
 
