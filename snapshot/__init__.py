@@ -115,6 +115,8 @@ def summary_of(result: BatchResult, requests_counted: bool = True) -> dict:
         "requests": result.requests if requests_counted else None,
         "seconds": round(result.seconds, 3),
         "interrupted": result.interrupted,
+        "throttled": result.throttled if requests_counted else None,
+        "stopped": result.stopped,
     }
 
 

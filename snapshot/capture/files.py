@@ -22,7 +22,8 @@ def capture_to_files(request: CaptureRequest) -> Iterator[str]:
     if output is not None and is_url(str(output)) and local_path(str(output)) is None:
         filesystem(str(output))  # an unknown scheme or a missing package fails before anything is captured
     store = None if output is not None else open_store(default_store(request.store))
-    with http_settings():
+    with http_settings() as policy:
+        policy.limit(request.options.max_rps, request.options.max_wait)  # connect and resolve keep to them too
         conn = connect(request.tracking_uri, request.registry_uri)
         targets = [(uri, name, version) for uri in request.uris for name, version in resolve_versions(conn, uri)]
         if output is not None and len(targets) != 1:
@@ -41,7 +42,8 @@ def capture_to_files(request: CaptureRequest) -> Iterator[str]:
 
 def capture_batch(request: CaptureRequest, progress):
     """Capture whole models or the registry into the store; returns a result.BatchResult."""
-    with http_settings(request.workers):
+    with http_settings(request.workers) as policy:
+        policy.limit(request.options.max_rps, request.options.max_wait)  # connect and planning keep to them too
         return _run_batch(request, progress)
 
 
