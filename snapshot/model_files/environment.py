@@ -9,7 +9,9 @@ option lines (`--index-url`, `--extra-index-url`, `-r`...) in file order, as
 
 from __future__ import annotations
 
+import copy
 import re
+from functools import lru_cache
 
 from snapshot.model_files.mlmodel import load_yaml
 from snapshot.model_files.requirements import logical_lines, normalize_name, parse_requirement_list, redact_line
@@ -107,8 +109,15 @@ def with_pip_options(name: str, section: dict | None) -> dict | None:
     """
     if not isinstance(section, dict) or "options" in section or not isinstance(section.get("raw"), str):
         return section
+    added = _added_later(name, section["raw"])
+    return {**copy.deepcopy(added), **section} if added is not None else section
+
+
+@lru_cache(maxsize=256)
+def _added_later(name: str, raw: str) -> dict | None:
+    """What `with_pip_options` adds for one file's text, parsed once (`snap log` meets each text on both sides)."""
     try:
-        parsed = _PARSE[name](section["raw"])
+        parsed = _PARSE[name](raw)
     except Exception:  # noqa: BLE001 - an unreadable old file: nothing more can be said than it holds
-        return section
-    return {**{key: parsed[key] for key in _ADDED_LATER if key in parsed}, **section}
+        return None
+    return {key: parsed[key] for key in _ADDED_LATER if key in parsed}
