@@ -43,6 +43,8 @@ class Side:
     version: str | None
     captured_at: str | None
     content_hash: str | None
+    kind: str | None = None  # "prompt" for one of MLflow's prompts; None: a registered model
+    workspace: str | None = None  # the MLflow workspace, where the server has them
 
 
 @dataclass(frozen=True)

@@ -94,7 +94,8 @@ def side_of(doc: dict) -> Side:
     manifest = keyed.as_map(doc.get("manifest"))
     version = manifest.get("model_version")
     return Side(manifest.get("model_name"), None if version is None else str(version),
-                manifest.get("captured_at"), manifest.get("content_hash"))
+                manifest.get("captured_at"), manifest.get("content_hash"), manifest.get("kind"),
+                manifest.get("workspace"))
 
 
 def _wanted(section: str, options: DiffOptions) -> bool:

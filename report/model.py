@@ -68,8 +68,17 @@ def _overview(page: Page, doc: dict, mlmodel: dict) -> None:
         "is_unity_catalog": bool(manifest.get("is_unity_catalog")),
         "time_created": str(created).split(".")[0] if created else None,
         "report_time": fmt_iso(manifest.get("captured_at")),
+        **_identity(manifest),
     }, "MLflow Model", 0)
     page.dict_table(model_uris(doc, mlmodel), "MLflow Model URIs", 0, columns=("URI type", "URI"))
+
+
+def _identity(manifest: dict) -> dict:
+    """`kind` and `workspace` rows, only where the snapshot records them (a prompt; a server with workspaces)."""
+    rows = {"kind": "prompt"} if manifest.get("kind") == "prompt" else {}
+    if manifest.get("workspace"):
+        rows["workspace"] = manifest["workspace"]
+    return rows
 
 
 def model_uris(doc: dict, mlmodel: dict) -> dict:

@@ -37,7 +37,16 @@ def render_report(doc: dict) -> str:
     render_experiment(page, doc, links)
     render_extras(page, doc, links)
     warning = modified_warning(doc)  # read with --allow-modified: say so before anything the snapshot claims
-    return (f"\n> **Warning: {warning}**\n" if warning else "") + page.render(f"MLflow Model: _{model_uri(doc)}_")
+    return (f"\n> **Warning: {warning}**\n" if warning else "") + page.render(report_title(doc))
+
+
+def report_title(doc: dict) -> str:
+    """`MLflow Model: _models:/Churn/3_`; a prompt says so, and a workspace other than the default is named."""
+    manifest = doc.get("manifest") or {}
+    kind = "Prompt" if manifest.get("kind") == "prompt" else "Model"
+    workspace = manifest.get("workspace")
+    where = f" in workspace _{workspace}_" if workspace and workspace != "default" else ""
+    return f"MLflow {kind}: _{model_uri(doc)}_{where}"
 
 
 def _registered_model(page: Page, doc: dict, links: Links) -> None:

@@ -10,6 +10,7 @@ from snapshot.formats.inert import json_controls
 
 # Bump when a field is removed or changes meaning; adding fields keeps the version.
 DIFF_SCHEMA_VERSION = 1
+_WHEN_SET = ("kind", "workspace")  # a side's keys written only for a prompt, or a server with workspaces
 _RECORD_FIELDS = ("section", "path", "kind", "old", "new", "delta", "breaking", "detail")
 
 
@@ -37,7 +38,8 @@ def render_json(result: DiffResult) -> str:
 
 def _side(result: DiffResult, name: str) -> dict:
     """One side; `"modified": true` only when it was read with --allow-modified and its hash fails."""
-    return {**asdict(getattr(result, name)), **({"modified": True} if name in result.modified else {})}
+    side = {k: v for k, v in asdict(getattr(result, name)).items() if v is not None or k not in _WHEN_SET}
+    return {**side, **({"modified": True} if name in result.modified else {})}
 
 
 def _record(change) -> dict:

@@ -17,12 +17,19 @@ def headline(result: DiffResult) -> str:
 
 
 def title(left: Side, right: Side) -> str:
-    """`Churn v2 → v3`, `Churn v2 → Fraud v1`, or capture times for one version."""
-    same_model = left.model == right.model
-    right_name = f"v{right.version}" if same_model else f"{right.model} v{right.version}"
+    """`Churn v2 → v3`, `Churn v2 → Fraud v1`, or capture times for one version; `prompt greeter v1 → v2`."""
+    left_name, right_name = side_name(left), side_name(right)
+    same_model = left_name == right_name
+    right_part = f"v{right.version}" if same_model else f"{right_name} v{right.version}"
     if same_model and left.version == right.version:
-        return f"{left.model} v{left.version} ({left.captured_at} → {right.captured_at})"
-    return f"{left.model} v{left.version} → {right_name}"
+        return f"{left_name} v{left.version} ({left.captured_at} → {right.captured_at})"
+    return f"{left_name} v{left.version} → {right_part}"
+
+
+def side_name(side: Side) -> str:
+    """The model's name; `WORKSPACE:NAME` outside the default workspace, and `prompt NAME` for a prompt."""
+    name = f"{side.workspace}:{side.model}" if side.workspace and side.workspace != "default" else f"{side.model}"
+    return f"prompt {name}" if side.kind == "prompt" else name
 
 
 def counts(result: DiffResult) -> str:

@@ -24,6 +24,8 @@ def capture(
     all_models: bool = typer.Option(False, "--all", help="capture every version of every registered model"),
     filter_string: str | None = typer.Option(None, "--filter", help="with --all: an MLflow search filter, e.g. \"name LIKE 'fraud%'\""),
     prompts: str = typer.Option("exclude", "--prompts", metavar="exclude|include|only", help="with --all: MLflow's prompts (registered models tagged mlflow.prompt.is_prompt) left out (default, as MLflow's own search does), included, or captured alone; a prompt named by URI is always captured"),
+    workspace: str | None = typer.Option(None, "--workspace", metavar="NAME", help="on a server with workspaces: the one to capture from (default: $MLFLOW_WORKSPACE, else the server's default); recorded in each snapshot, stored as WORKSPACE:NAME outside the default"),
+    all_workspaces: bool = typer.Option(False, "--all-workspaces", help="with --all, on a server with workspaces: capture every workspace, one after another"),
     workers: int = typer.Option(8, "--workers", min=1, max=32, help="versions captured at once by whole-model and --all captures"),
     resume: bool = typer.Option(True, "--resume/--no-resume", help="finish an interrupted whole-model or --all capture"),
     max_rps: float | None = typer.Option(None, "--max-rps", min=0, help="requests per second to the server, shared by all workers (default: 30 for Databricks, no limit for an open-source server; 0: no limit)"),
@@ -43,15 +45,21 @@ def capture(
     options = CaptureOptions(metric_history=metric_history, checksums=checksums, checksum_limit=checksum_limit,
                              max_rps=max_rps, max_wait=max_wait, prompts=prompts)
     request = CaptureRequest(uris or (), all_models, filter_string, tracking_uri, registry_uri, store, output, fmt,
-                             options, workers, resume)
+                             options, workers, resume, workspace, all_workspaces)
     _check_before_mlflow(tracking_uri, registry_uri)
     echo = typer.echo if not quiet and summary_json != Path("-") else None
-    if request.is_batch:
-        _capture_batch(request, echo, summary_json)
-    else:
-        from snapshot import run_capture
+    from snapshot.sources.workspaces import using_workspace
 
-        _write_summary(run_capture(request, echo=echo), summary_json)
+    if request.all_workspaces:
+        _capture_workspaces(request, echo, summary_json)
+        return
+    with using_workspace(request.workspace):
+        if request.is_batch:
+            _capture_batch(request, echo, summary_json)
+        else:
+            from snapshot import run_capture
+
+            _write_summary(run_capture(request, echo=echo), summary_json)
 
 
 def _check_before_mlflow(tracking_uri: str | None, registry_uri: str | None) -> None:
@@ -105,6 +113,29 @@ def _capture_batch(request, echo, summary_json: Path | None) -> None:
         raise typer.Exit(EXIT_TERMINATED if terminated() else 130)
     if result.failed:
         typer.echo(f"Error: {_failure_line(result)}", err=True)
+        raise typer.Exit(EXIT_PARTIAL)
+
+
+def _capture_workspaces(request, echo, summary_json: Path | None) -> None:
+    """--all-workspaces: --all in each of the server's workspaces, by name; exit 7 when any had failures."""
+    from snapshot.errors import EXIT_PARTIAL, BadOption
+    from snapshot.sources.connection import connect
+    from snapshot.sources.workspaces import list_workspaces, using_workspace
+
+    if summary_json is not None:
+        raise BadOption("--summary-json writes one batch's summary; with --all-workspaces, run once per --workspace")
+    partial = False
+    for name in list_workspaces(connect(request.tracking_uri, request.registry_uri).tracking_uri):
+        if echo:
+            echo(f"workspace {name}:")
+        with using_workspace(name):
+            try:
+                _capture_batch(request, echo, None)
+            except typer.Exit as exc:  # some versions failed: the other workspaces are still captured
+                if exc.exit_code != EXIT_PARTIAL:
+                    raise
+                partial = True
+    if partial:
         raise typer.Exit(EXIT_PARTIAL)
 
 

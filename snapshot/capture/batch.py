@@ -40,6 +40,7 @@ from snapshot.sources import http_count
 from snapshot.sources.client import ClientSource, PrefetchedSource
 from snapshot.sources.connection import Connection, http_settings
 from snapshot.sources.search import CHUNK, Prefetcher
+from snapshot.store.layout import qualified_name
 
 
 class BatchCapture:
@@ -52,6 +53,8 @@ class BatchCapture:
         self.progress = progress
         self.prefetcher = Prefetcher(conn, options.prompts)
         self.client_source = ClientSource(conn)  # what the batch's searches did not answer
+        if conn.workspace is not None:  # each workspace resumes on its own (the same name may be in several)
+            selection = {**selection, "workspace": conn.workspace}
         self.journal = Journal(store, selection, resume)
         self.result = BatchResult(resumed=self.journal.resumed, journal=self.journal.path)
         self._lock = threading.Lock()
@@ -188,7 +191,7 @@ class BatchCapture:
         self._finish(name, version, status)
 
     def _capture(self, requested_uri: str, name: str, version: str, pre: dict) -> str:
-        earlier_path = newest_snapshot(self.store, name, version)
+        earlier_path = newest_snapshot(self.store, qualified_name(name, self.conn.workspace), version)
         earlier = load_snapshot(earlier_path) if earlier_path else None
         if "download_uri" not in pre:
             pre["download_uri"] = self.client_source.download_uri(name, version)

@@ -5,6 +5,7 @@ Imports no mlflow, so a bad option fails before MLflow's slow import.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,6 +46,8 @@ class CaptureRequest:
     options: CaptureOptions = field(default_factory=CaptureOptions)
     workers: int = 8  # versions captured at once by a batch
     resume: bool = True
+    workspace: str | None = None  # --workspace: sets MLFLOW_WORKSPACE for the capture (snapshot.sources.workspaces)
+    all_workspaces: bool = False  # --all-workspaces: --all in each of the server's workspaces
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "uris", tuple(self.uris))
@@ -57,6 +60,7 @@ class CaptureRequest:
         if not self.uris and not self.all_models:
             raise BadOption("name at least one model URI, e.g. snap capture models:/Churn/3")
         _check_prompts(self.options.prompts, self.all_models)
+        _check_workspaces(self)
         if self.fmt not in STORE_FORMATS:
             raise BadOption(f"--format must be json, parquet or both, not {self.fmt!r}")
         if self.all_models and self.uris:
@@ -83,3 +87,17 @@ def _check_prompts(prompts: str, all_models: bool) -> None:
         raise BadOption(f"--prompts must be exclude, include or only, not {prompts!r}")
     if prompts != "exclude" and not all_models:
         raise BadOption("--prompts selects what --all captures; add --all (a prompt named by URI is always captured)")
+
+
+WORKSPACE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")  # MLflow's WorkspaceNameValidator, 2 to 63 characters
+
+
+def _check_workspaces(request: CaptureRequest) -> None:
+    name = request.workspace
+    if name is not None and not (WORKSPACE_NAME.match(name) and 2 <= len(name) <= 63):
+        raise BadOption(f"--workspace must be an MLflow workspace name (2 to 63 lowercase letters, digits and inner "
+                        f"hyphens), not {name!r}")
+    if request.all_workspaces and name is not None:
+        raise BadOption("--all-workspaces captures every workspace: give either it or --workspace, not both")
+    if request.all_workspaces and not request.all_models:
+        raise BadOption("--all-workspaces runs --all in each workspace; add --all")

@@ -44,8 +44,13 @@ class Connection:
     tracking_host: str | None
     server_version: str | None
     is_unity_catalog: bool
+    workspace: str | None = None  # on a server with workspaces: the one read (snapshot.sources.workspaces)
 
     def manifest_fields(self) -> dict:
+        """The manifest's source fields; `workspace` only from a server with workspaces, as before them otherwise."""
+        return {**self._source_fields(), **({"workspace": self.workspace} if self.workspace is not None else {})}
+
+    def _source_fields(self) -> dict:
         return {
             "mlflow_version": mlflow.__version__,
             "server_version": self.server_version,
@@ -109,16 +114,20 @@ def connect(tracking_uri: str | None = None, registry_uri: str | None = None) ->
     if policy is not None:
         policy.server_kind(kind)
     host, version = None, None
+    workspace = None
     if kind == "mlflow":
+        from snapshot.sources.workspaces import server_workspace
+
         host = _http_base(tracking_uri)
         version = _preflight(tracking_uri)
+        workspace = server_workspace(tracking_uri)
     elif kind == "databricks":
         host = _databricks_host(tracking_uri)
     if _server_kind(registry_uri) == "mlflow" and _http_base(registry_uri) != host:
         _preflight(registry_uri, "--registry-uri / MLFLOW_REGISTRY_URI")
     client = MlflowClient(tracking_uri=tracking_uri, registry_uri=registry_uri)
     is_uc = registry_uri.startswith("databricks-uc")
-    return Connection(tracking_uri, registry_uri, client, kind, host, version, is_uc)
+    return Connection(tracking_uri, registry_uri, client, kind, host, version, is_uc, workspace)
 
 
 def _local_store_must_exist(uri: str, option: str) -> None:

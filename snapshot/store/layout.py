@@ -11,6 +11,11 @@ emoji, a long Chinese name) gets a readable prefix and a hash of the whole name,
 (`~` is always escaped in a short name). Such a folder cannot be read back into
 the name; the index and the snapshot's manifest hold the real name, which is
 what references use.
+
+A snapshot from a workspace other than the default (`manifest.workspace`, on a
+server with workspaces) is stored as `WORKSPACE:NAME` (`store_name`): its own
+folder, index rows and references (`team-a:Churn/5`). MLflow refuses `:` in a
+model name, so no model of the default workspace can share that folder.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ _KEEP = set("-_.@+=,")
 MAX_NAME_BYTES = 120  # far below the 255 bytes of a file name; S3 keys (1,024 bytes) keep room for the rest
 _PREFIX_BYTES = 96
 RESERVED = ("parquet",)  # top-level folders that are not models: the dataset
+DEFAULT_WORKSPACE = "default"  # MLflow's; a snapshot from it keeps its plain name in the store
 
 
 def default_store(store: str | Path | Store | None) -> Path | Store:
@@ -38,6 +44,15 @@ def default_store(store: str | Path | Store | None) -> Path | Store:
         return target
     path = local_path(target)
     return path if path is not None else open_store(str(target))
+
+
+def store_name(manifest: dict) -> str:
+    """The model's name in the store: `WORKSPACE:NAME` for a workspace other than the default, else NAME."""
+    return qualified_name(manifest["model_name"], manifest.get("workspace"))
+
+
+def qualified_name(name: str, workspace: str | None) -> str:
+    return f"{workspace}:{name}" if workspace and workspace != DEFAULT_WORKSPACE else name
 
 
 def _pieces(name: str) -> list[str]:

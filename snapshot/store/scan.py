@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from snapshot.errors import SnapError
 from snapshot.store.backend import Store
-from snapshot.store.layout import RESERVED, version_folder
+from snapshot.store.layout import RESERVED, store_name, version_folder
 
 SUFFIXES = (".json", ".parquet")
 
@@ -54,7 +54,7 @@ def scan_rows(store: Store, folders: list[str], docs: list | None = None) -> Ite
             warn(f"skipped a damaged snapshot: {exc}")
             continue
         m = doc["manifest"]
-        if version_folder(m["model_name"], str(m["model_version"])) != path.rsplit("/", 1)[0]:
+        if version_folder(store_name(m), str(m["model_version"])) != path.rsplit("/", 1)[0]:
             warn(f"skipped {where}: its manifest names {m['model_name']} v{m['model_version']}, "
                  "which belongs in another folder; move it there and run snap reindex")
             continue

@@ -29,7 +29,7 @@ import time
 from snapshot.errors import SnapError
 from snapshot.store import index as idx
 from snapshot.store.backend import Store, open_store
-from snapshot.store.layout import STORE_FORMATS, escape_name, file_stem, snapshot_dir, version_folder
+from snapshot.store.layout import STORE_FORMATS, escape_name, file_stem, snapshot_dir, store_name, version_folder
 
 WAIT_SECONDS = 10.0
 STALE_SECONDS = 60.0
@@ -78,7 +78,7 @@ def index_of(store: Store) -> Known:
 def write_snapshot_to_store(doc: dict, store, fmt: str = "both") -> list:
     store = open_store(store)
     m = doc["manifest"]
-    name, version = m["model_name"], str(m["model_version"])
+    name, version = store_name(m), str(m["model_version"])
     folder = version_folder(name, version)
     if store.local:
         snapshot_dir(store.root, name, version)  # refuses a path outside the store
@@ -104,8 +104,8 @@ def write_snapshot_to_store(doc: dict, store, fmt: str = "both") -> list:
 
 def _claim_key(index: Known, doc: dict) -> str:
     m = doc["manifest"]
-    before = index.newest(m["model_name"], str(m["model_version"]))
-    parts = [m["model_name"], str(m["model_version"]), before["stem"] if before else "", idx.dedupe_key(doc)]
+    before = index.newest(store_name(m), str(m["model_version"]))
+    parts = [store_name(m), str(m["model_version"]), before["stem"] if before else "", idx.dedupe_key(doc)]
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:40]
 
 
