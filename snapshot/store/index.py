@@ -75,7 +75,9 @@ def row_of(doc: dict, path: str, formats: list[str]) -> dict:
     rm, mv = doc.get("registered_model") or {}, doc.get("model_version") or {}
     model_aliases = {str(a): str(v) for a, v in (rm.get("aliases") or {}).items()}
     aliases = mv.get("aliases") or sorted(a for a, v in model_aliases.items() if v == version)
-    return {"model": m["model_name"], "version": version, "stem": path.rsplit("/", 1)[-1],
+    from snapshot.store.layout import store_name  # `WORKSPACE:NAME` outside the default workspace (#14)
+
+    return {"model": store_name(m), "version": version, "stem": path.rsplit("/", 1)[-1],
             "captured_at": m.get("captured_at"), "content_hash": m.get("content_hash"),
             "aliases": list(aliases), "model_aliases": model_aliases, "path": path, "formats": sorted(formats)}
 
