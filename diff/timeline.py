@@ -16,7 +16,7 @@ from diff.render.as_markdown import code_cell, escape
 from diff.render.describe import new_text, note, old_text
 from snapshot.errors import BadReference
 from snapshot.formats.files import load_snapshot
-from snapshot.formats.inert import json_controls, terminal_safe
+from snapshot.formats.inert import json_controls, md_mentions, terminal_safe
 from snapshot.store.layout import find_entry, model_entries
 
 
@@ -36,13 +36,23 @@ class Timeline:
     steps: list[Step]
 
 
-def version_timeline(store, ref: str, model: str | None = None) -> Timeline:
-    """Every snapshot of the version `ref` names (`NAME/5`, `v5`, `NAME@ALIAS`), each diffed with the one before."""
+def version_timeline(store, ref: str, model: str | None = None, note=None) -> Timeline:
+    """Every snapshot of the version `ref` names (`NAME/5`, `v5`, `NAME@ALIAS`), each diffed with the one before.
+
+    A point-in-time reference (`NAME@ALIAS@{WHEN}`, `NAME/5@{WHEN}`) is resolved as
+    `snap diff` and `snap report` resolve it (history/refs.py); the timeline then ends
+    at the snapshot current at WHEN, and what is known of it goes to `note`.
+    """
     if ref.startswith("models:/") or ref.endswith((".json", ".parquet")):
         raise BadReference(f"snap log takes a store reference like Churn/5 or v5, not {ref!r}; "
                            "its history comes from the store's snapshots of that version")
-    newest = find_entry(store, ref, model)
-    entries = [e for e in model_entries(store, newest.model) if e.version == newest.version]
+    if "@{" in ref:
+        from history.refs import history_at  # history/ sits above diff/ (it uses the engine)
+
+        entries = history_at(store, ref, model, note)
+    else:
+        newest = find_entry(store, ref, model)
+        entries = [e for e in model_entries(store, newest.model) if e.version == newest.version]
     steps, previous = [], None
     for entry in entries:
         doc = load_snapshot(entry.path)
@@ -89,13 +99,22 @@ def _rich(timeline: Timeline) -> RenderableType:
 
 
 def _markdown(timeline: Timeline) -> str:
-    lines = [f"## {escape(_heading(timeline))}", ""]
+    lines = [f"## {_md(_heading(timeline))}", ""]
     for i, step in enumerate(timeline.steps):
-        lines += [f"### {escape(step.captured_at)}: {_summary(step, i == 0)}", ""]
+        lines += [f"### {_md(step.captured_at)}: {_summary(step, i == 0)}", ""]
         if step.changes:
             lines += ["| section | path | change | old | new |", "|---|---|---|---|---|"]
-            lines += [f"| {c.section} | {code_cell(c.path)} | {c.kind} | {escape(old_text(c, 80))} "
-                      f"| {escape(new_text(c, 80))} |" for c in step.changes]
+            lines += [f"| {c.section} | {_path_cell(c.path)} | {c.kind} | {_md(old_text(c, 80))} "
+                      f"| {_md(new_text(c, 80))} |" for c in step.changes]
             lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
 
+
+def _md(text: str) -> str:
+    """Registry text in Markdown: no HTML, link, image or emphasis, and no mention, issue link or bare URL."""
+    return md_mentions(escape(text))
+
+
+def _path_cell(path: str) -> str:
+    """A path (tag keys are the registry's) as inline code, which no mention or link crosses into."""
+    return _md(path) if "`" in path or "\n" in path else code_cell(path)

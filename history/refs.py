@@ -116,5 +116,17 @@ def load_at(store: str | Path | None, target: str, model: str | None = None, not
     return StoreView.load_path(resolution.snap.path)
 
 
+def history_at(store: str | Path | None, target: str, model: str | None = None, note=None) -> list[Snap]:
+    """The snapshots of the version a point-in-time reference names, oldest first, up to the one current then.
+
+    `snap log Churn@champion@{2026-11-01}` is, as in git, the history that led to
+    what the reference names: later snapshots of that version are left out.
+    """
+    view = StoreView(store)
+    resolution = resolve_at(view, target, model)
+    (note or _to_stderr)(resolution.note)
+    return [s for s in view.by_version[(resolution.model, resolution.version)] if s.stem <= resolution.snap.stem]
+
+
 def _to_stderr(text: str) -> None:
     sys.stderr.write(f"note: {text}\n")

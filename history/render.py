@@ -13,7 +13,7 @@ from diff.render import check_format
 from diff.render.as_markdown import escape
 from diff.render.describe import value_text
 from history.events import Changelog, Event, Summary
-from snapshot.formats.inert import json_controls
+from snapshot.formats.inert import json_controls, md_mentions
 
 SCHEMA_VERSION = 1
 
@@ -108,14 +108,19 @@ def _text(title: str, rows: list[dict]) -> str:
 
 
 def _markdown(title: str, rows: list[dict]) -> str:
-    lines = [f"## {escape(title)}", ""]
+    lines = [f"## {_md(title)}", ""]
     if rows:
         lines += ["| model | change | values | seen between | note |", "|---|---|---|---|---|"]
         for row in rows:
-            what = ("**BREAKING** " if row["breaking"] else "") + escape(row["what"])
-            lines.append(f"| {escape(row['model'])} | {what} | {escape(row['values'])} "
-                         f"| {escape(row['seen'])} | {escape(row['note'])} |")
+            what = ("**BREAKING** " if row["breaking"] else "") + _md(row["what"])
+            lines.append(f"| {_md(row['model'])} | {what} | {_md(row['values'])} "
+                         f"| {_md(row['seen'])} | {_md(row['note'])} |")
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _md(text: str) -> str:
+    """Registry text in Markdown: no HTML, link, image or emphasis, and no mention, issue link or bare URL."""
+    return md_mentions(escape(text))
 
 
 def _inert(text: str) -> str:

@@ -188,6 +188,50 @@ def test_version_at_a_moment(history, offline):
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "is not a moment" in bad.stderr
 
 
+def _log(history, offline, ref, fmt="json"):
+    return snap("log", ref, "--store", history["store"], "--format", fmt, env=offline, check=False)
+
+
+def _stem(iso: str) -> str:
+    return iso.replace("-", "").replace(":", "")
+
+
+def test_log_at_a_moment_is_the_history_that_led_there(history, offline):
+    """`snap log REF@{WHEN}` resolves REF as diff and report do, and ends at the snapshot current at WHEN."""
+    first, second, third = history["facts"]["captures"]
+    when = _stem_after(second)
+    at = _log(history, offline, f"Churn@champion@{{{when}}}")  # champion was on v3 then (moved back later)
+    assert at.returncode == 0, at.stderr
+    timeline = json.loads(at.stdout)
+    assert (timeline["model"], timeline["version"]) == (CHURN, "3")
+    steps = [_stem(s["captured_at"]) for s in timeline["steps"]]
+    assert len(steps) == 2 and steps[0] in first and steps[1] in second
+    assert at.stderr.startswith(f"note: Churn@champion@{{{when}}}: Churn v3 as captured at {timeline['steps'][-1]['captured_at']} "
+                                "(next capture ")
+    whole = json.loads(_log(history, offline, "Churn/3").stdout)
+    assert whole["steps"][:2] == timeline["steps"] and _stem(whole["steps"][2]["captured_at"]) in third
+    assert json.loads(_log(history, offline, "Churn@champion").stdout)["version"] == "2"  # where it points now
+    early = json.loads(_log(history, offline, f"Churn/3@{{{_stem_after(first)}}}").stdout)
+    assert [_stem(s["captured_at"]) for s in early["steps"]] == steps[:1]
+    text = _log(history, offline, f"Churn@champion@{{{when}}}", fmt="text")
+    assert text.stdout.startswith("Churn v3: 2 snapshots\n")
+    too_early = _log(history, offline, f"Churn/4@{{{_stem_after(first)}}}")
+    assert too_early.returncode == 2 and too_early.stdout == ""  # every snap log error exits 2
+    assert too_early.stderr.startswith(f"Error: 'Churn/4@{{{_stem_after(first)}}}': Churn v4 has no snapshot at or before ")
+
+
+def test_changelog_over_forked_workers_equals_one_process(history):
+    """A large window spreads the models over forked workers (history.parallel): the same changelog as one process."""
+    from history.changes import changelog
+    from history.source import StoreView
+
+    first, _, third = history["facts"]["captures"]
+    serial = changelog(StoreView(history["store"]), first[-1], third[-1], gap_seconds=1, workers=1)
+    forked = changelog(StoreView(history["store"]), first[-1], third[-1], gap_seconds=1, workers=2)
+    assert forked == serial
+    assert len(serial.events) == len(_first_expected() | _second_expected())
+
+
 def _compare(left, right, offline, fmt="json"):
     return snap("compare", left, right, "--format", fmt, env=offline, check=False)
 

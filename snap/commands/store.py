@@ -29,13 +29,16 @@ def list_(
 @app.command("log")
 @handles_errors(error_code=2)
 def log(
-    ref: str = typer.Argument(..., metavar="REF", help="store reference of one version: Churn/5, v5 or Churn@champion"),
+    ref: str = typer.Argument(..., metavar="REF", help="store reference of one version: Churn/5, v5 or Churn@champion, optionally at a moment: Churn@champion@{2026-11-01}, Churn/6@{7d}"),
     store: str | None = StoreDir,
     model: str | None = ModelName,
     fmt: str = typer.Option("text", "--format", help="text, md or json"),
     allow_modified: bool = AllowModified,
 ) -> None:
     """Show one version's history across its snapshots in the store, oldest first.
+
+    With REF@{WHEN}, the version the reference named then, up to its snapshot
+    current then (what is known of it is said on stderr, as for snap diff).
 
     Example: snap log Churn/5 --store snapshots
     """

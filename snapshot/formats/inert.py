@@ -76,3 +76,20 @@ def code_fence(body: str) -> str:
     """A backtick fence longer than any backtick run in `body`, so the body cannot close it."""
     longest = max((len(run) for run in re.findall(r"`+", body)), default=0)
     return "`" * max(3, longest + 1)
+
+
+# GitHub makes `@name` a mention (a notification to that person or team), `#123`, `GH-123` and
+# `owner/repo#123` issue links, and a bare `https://…` or `www.…` a link, anywhere outside code spans.
+# A URL is cut before `\` and `&`, so the escapes and entities around it still read as text.
+_LIVE_TOKEN = re.compile(r"(?<!\w)(?:@[A-Za-z0-9][A-Za-z0-9-]*(?:/[A-Za-z0-9][\w.-]*)?"
+                         r"|(?:[\w.-]+/[\w.-]+)?#\d+|GH-\d+)"
+                         r"|(?<!\w)(?:https?://|www\.)[^\s<>`|\\&]+", re.IGNORECASE)
+
+
+def md_mentions(text: str) -> str:
+    """Markdown text whose every backtick is escaped (`\\``) with each mention, issue reference and bare URL
+    put in a code span: still visible, copied as the same characters, but notifying, linking and fetching nothing.
+
+    (`&#64;` is decoded before GitHub looks for mentions, and a zero-width joiner would change what a reader copies.)
+    """
+    return _LIVE_TOKEN.sub(lambda m: f"`{m.group(0)}`", text)
