@@ -9,12 +9,14 @@ window, and the one before each, are opened.
 
 from __future__ import annotations
 
+import functools
 import shlex
 
 from diff.changes import DiffOptions, DiffResult
 from diff.engine import diff_snapshots, side_of
 from history import state as st
 from history.events import Changelog, Event, summarize
+from history.parallel import map_models
 from history.source import Snap, StoreView, between, newest_at
 from history.when import stem_to_iso
 from snapshot.errors import SnapshotNotFound
@@ -41,24 +43,31 @@ def default_window(view: StoreView, gap_seconds: float, models: list[str] | None
 
 
 def changelog(view: StoreView, since: str, until: str, models: list[str] | None = None,
-               gap_seconds: float = 300.0) -> Changelog:
-    """Every event after `since` and at or before `until` (stems; "" for since means the beginning)."""
+              gap_seconds: float = 300.0, workers: int | None = None) -> Changelog:
+    """Every event after `since` and at or before `until` (stems; "" for since means the beginning).
+
+    `workers`: processes to spread the models over (default: the cores, for a large window; history.parallel).
+    """
     known = view.models()
     for name in models or []:
         if name not in known:
             raise SnapshotNotFound(f"--model {name!r}: no snapshots of it in store {view.root} "
                                    f"(models there: {', '.join(known) or 'none'})")
-    events: list[Event] = []
-    for model in models or known:
-        window = between(view.by_model[model], since, until)
-        if window:
-            base = _model_base(view, model, since, window, gap_seconds)
-            events += _model_events(view, model, base, window, gap_seconds)
-            events += _gone(view, model, base, (since, until))
-            for version in sorted({s.version for s in window}, key=lambda v: (len(v), v)):
-                events += _version_events(view, model, version, since, until)
+    busy = [m for m in models or known if between(view.by_model[m], since, until)]
+    found = map_models(functools.partial(_events_of, since=since, until=until, gap=gap_seconds), view, busy, workers)
+    events = [e for own in found for e in own]
     return Changelog(stem_to_iso(since) if since else None, stem_to_iso(until), tuple(models or ()),
                      sorted(events, key=lambda e: e.sort_key))
+
+
+def _events_of(view: StoreView, model: str, since: str, until: str, gap: float) -> list[Event]:
+    """One model's events in the window: its registered model's, deletions, then each version's."""
+    window = between(view.by_model[model], since, until)
+    base = _model_base(view, model, since, window, gap)
+    events = _model_events(view, model, base, window, gap) + _gone(view, model, base, (since, until))
+    for version in sorted({s.version for s in window}, key=lambda v: (len(v), v)):
+        events += _version_events(view, model, version, since, until)
+    return events
 
 
 def _model_events(view: StoreView, model: str, base: Snap | None, window: list[Snap], gap: float) -> list[Event]:
@@ -264,7 +273,7 @@ def _gone(view: StoreView, model: str, base: Snap | None, window: tuple[str, str
     """Versions a whole-model capture in the window no longer found (see history.state)."""
     since, until = window
     last = newest_at(view.by_model[model], until)
-    if base is not None and _raw(view, base) == _raw(view, last):
+    if base is not None and st.registered_model(view, base) == st.registered_model(view, last):
         return []  # the registered model never changed, so nothing was deleted (MLflow bumps it on delete)
     now = st.gone_at(view, model, until)
     before = st.gone_at(view, model, since, list(now)) if since else {}
@@ -276,10 +285,6 @@ def _gone(view: StoreView, model: str, base: Snap | None, window: tuple[str, str
                             after=_iso(missed), detail=f"not in the whole-model capture of {model} at {_iso(missed)}: "
                             "deleted, or its capture failed"))
     return events
-
-
-def _raw(view: StoreView, snap: Snap) -> dict:
-    return st.registered_model(view, snap)
 
 
 def _first_missing(view: StoreView, model: str, snaps: list[Snap], since: str, until: str) -> Snap | None:
