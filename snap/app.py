@@ -101,6 +101,17 @@ def _main(ctx: typer.Context, debug: bool = typer.Option(False, "--debug", help=
     _debug.set(debug or bool((ctx.obj or {}).get("debug")))
 
 
+def write_bytes(data: bytes) -> None:
+    """UTF-8 text to stdout as bytes: large outputs (snap list of a whole store) skip re-encoding and echo's scan."""
+    sys.stdout.flush()
+    out = getattr(sys.stdout, "buffer", None)  # a replaced stdout (a test's capture) may have none
+    if out is None:
+        sys.stdout.write(data.decode("utf-8"))
+        return
+    out.write(data)
+    out.flush()
+
+
 def emit(rendered, output: Path | None) -> None:
     """Text or a rich renderable to stdout (colour where the terminal has it), or as plain text to a file."""
     if output is not None:

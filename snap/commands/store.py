@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from snap.app import ModelName, StoreDir, app, emit, handles_errors
+from snap.app import ModelName, StoreDir, app, emit, handles_errors, write_bytes
 from snap.commands.verify import AllowModified
 
 
@@ -20,8 +20,10 @@ def list_(
     """
     from snapshot.store.contents import list_store, listing_json, render_listing
 
-    text = listing_json(store) if fmt == "json" else render_listing(list_store(store), fmt)
-    typer.echo(text, nl=False)
+    if fmt == "json":  # 30 MB at 100,000 snapshots: written as bytes (echo would scan it for ANSI codes)
+        write_bytes(listing_json(store).encode("utf-8"))
+        return
+    typer.echo(render_listing(list_store(store), fmt), nl=False)
 
 
 
