@@ -9,6 +9,7 @@ from snapshot.capture.version import capture_version
 from snapshot.errors import BadOption
 from snapshot.formats.document import title
 from snapshot.formats.files import write_snapshot
+from snapshot.formats.inert import one_line
 from snapshot.sources.connection import connect, http_settings
 from snapshot.sources.resolve import resolve_versions
 from snapshot.store.backend import filesystem, is_url, local_path, open_store
@@ -17,7 +18,10 @@ from snapshot.store.writer import capture_run
 
 
 def capture_to_files(request: CaptureRequest) -> Iterator[str]:
-    """Capture every version the request's URIs name; yield one line per snapshot written."""
+    """Capture every version the request's URIs name; yield one line per snapshot written.
+
+    The lines are terminal-safe (snapshot.formats.inert.one_line): a model name may hold any byte but '/' and ':'.
+    """
     output = request.output
     if output is not None and is_url(str(output)) and local_path(str(output)) is None:
         filesystem(str(output))  # an unknown scheme or a missing package fails before anything is captured
@@ -31,13 +35,13 @@ def capture_to_files(request: CaptureRequest) -> Iterator[str]:
         if output is not None:
             uri, name, version = targets[0]
             doc = capture_version(conn, name, version, uri, request.options)
-            yield f"captured {title(doc)} -> {write_snapshot(doc, output)}"
+            yield one_line(f"captured {title(doc)} -> {write_snapshot(doc, output)}")
             return
         with capture_run(store):
             for uri, name, version in targets:
                 doc = capture_version(conn, name, version, uri, request.options)
                 paths = write_to_store(doc, store, request.fmt)
-                yield f"captured {title(doc)} -> {', '.join(str(p) for p in paths)}"
+                yield one_line(f"captured {title(doc)} -> {', '.join(str(p) for p in paths)}")
 
 
 def capture_batch(request: CaptureRequest, progress):

@@ -1,7 +1,10 @@
 """Progress of a batch capture: a rich bar on a terminal, a few plain lines otherwise.
 
 Only the CLI builds these; the batch code calls the methods below from its worker
-threads, so each method is thread-safe.
+threads, so each method is thread-safe. Every line goes out through one_line
+(snapshot.formats.inert): a model name or a server's message is whatever the
+registry holds, ESC, BEL and CR included, and must not drive the terminal or
+forge a line of its own.
 """
 
 from __future__ import annotations
@@ -9,6 +12,8 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Callable
+
+from snapshot.formats.inert import one_line
 
 
 class PlainProgress:
@@ -36,7 +41,7 @@ class PlainProgress:
 
     def note(self, text: str) -> None:
         with self._lock:
-            self.echo(text)
+            self.echo(one_line(text))
 
     def close(self) -> None:
         pass
@@ -87,7 +92,7 @@ class RichProgress(PlainProgress):
 
     def note(self, text: str) -> None:
         with self._lock:
-            self.console.print(text, markup=False, highlight=False)
+            self.console.print(one_line(text), markup=False, highlight=False)
 
     def close(self) -> None:
         self.bar.stop()
@@ -112,4 +117,4 @@ def render_summary(result) -> list[str]:
     if result.resumed:
         lines.append(f"resumed: {result.resumed} versions were finished by the interrupted run before")
     lines += [f"failed: {name} v{version}: {reason}" for name, version, reason in result.failed]
-    return lines
+    return [one_line(line) for line in lines]

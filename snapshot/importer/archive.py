@@ -19,6 +19,7 @@ from snapshot import SCHEMA_VERSION, __version__
 from snapshot.errors import ImportFailed, SnapshotNotFound
 from snapshot.formats.document import seal
 from snapshot.formats.files import write_snapshot
+from snapshot.formats.inert import one_line
 from snapshot.importer.times import captured_at
 from snapshot.importer.values import (
     alias_entries,
@@ -73,19 +74,22 @@ def _document(data: dict, path: Path, raw: bytes) -> dict:
 
 
 def import_files(files: list[Path], store, output) -> Iterator[str]:
-    """Import each file; with `output`, exactly one file, written there. Yields one line per file."""
+    """Import each file; with `output`, exactly one file, written there. Yields one line per file.
+
+    Lines are terminal-safe (snapshot.formats.inert.one_line): the archive names the model, a file name is anything.
+    """
     files = [Path(f) for f in files]
     if output is not None and len(files) != 1:
         raise ImportFailed(f"-o/--output takes exactly one report.json, got {len(files)}; use --store for several")
     if output is not None:
         doc = import_report(files[0])
         written = write_snapshot(doc, Path(output))
-        yield f"imported {files[0]} -> {written}"
+        yield one_line(f"imported {files[0]} -> {written}")
         return
     root = default_store(store)
     for path in files:
         written = write_to_store(import_report(path), root)
-        yield f"imported {path} -> {written[0]}"
+        yield one_line(f"imported {path} -> {written[0]}")
 
 
 def _read(path: Path) -> tuple[dict, bytes]:
