@@ -26,9 +26,9 @@ def append_to_store(store, docs) -> list[str]:
     return append_to_dataset(fs, root, docs)
 
 
-def rebuild_for_store(store, docs) -> list[str]:
-    """What `snap reindex` calls with every document of the store: the dataset replaced."""
-    from snapshot.dataset.writer import rebuild_dataset
+def rebuild_for_store(store):
+    """What `snap reindex` feeds every document of the store, one at a time: a dataset.rebuild.Rebuild."""
+    from snapshot.dataset.rebuild import Rebuild
 
     fs, root = store_filesystem(store)
-    return rebuild_dataset(fs, root, docs)
+    return Rebuild(fs, root)

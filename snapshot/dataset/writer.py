@@ -25,6 +25,9 @@ _FLUSH_ROWS = {"values": 1_000_000}
 _DEFAULT_FLUSH = 200_000
 # Typed rows become Arrow this often: Python dicts cost far more memory than Arrow's columns.
 _ARROW_EVERY = 10_000
+# Arrow bytes held across all tables and partitions before the largest buffer is written as a row group: the
+# row counts above alone would let `snap reindex` hold a whole store's values (~250 MB at 5,000 snapshots).
+_BUFFER_BYTES = 64 * 1024 * 1024
 # `snapshots` is committed last: a snapshot listed there always has its other rows.
 _KEY = ["model", "version", "captured_at"]
 _COMMIT_ORDER = [name for name in TABLES if name != "snapshots"] + ["snapshots"]
@@ -63,6 +66,7 @@ class DatasetWriter:
         self.buffers: dict[tuple[str, str], list[pa.Table]] = {}
         self.rows: dict[tuple[str, str], list[dict]] = {}  # typed rows not yet Arrow
         self.sizes: dict[tuple[str, str], int] = {}
+        self.held: dict[tuple[str, str], int] = {}  # Arrow bytes buffered
         self.partitions: set[str] = set()
 
     def add(self, doc: dict, path: str | None = None) -> None:
@@ -84,21 +88,28 @@ class DatasetWriter:
             if len(pending) >= _ARROW_EVERY:
                 self._to_arrow(slot)
         else:
-            self.buffers.setdefault(slot, []).append(rows)
+            self._hold(slot, rows)
         self.sizes[slot] = self.sizes.get(slot, 0) + count
         if self.sizes[slot] >= _FLUSH_ROWS.get(table, _DEFAULT_FLUSH):
             self._flush(slot)
+        while sum(self.held.values()) > _BUFFER_BYTES:
+            self._flush(max(self.held, key=self.held.__getitem__))
+
+    def _hold(self, slot: tuple[str, str], data: pa.Table) -> None:
+        self.buffers.setdefault(slot, []).append(data)
+        self.held[slot] = self.held.get(slot, 0) + data.nbytes
 
     def _to_arrow(self, slot: tuple[str, str]) -> None:
         pending = self.rows.pop(slot, [])
         if pending:
-            self.buffers.setdefault(slot, []).append(pa.Table.from_pylist(pending, schema=TABLES[slot[0]]))
+            self._hold(slot, pa.Table.from_pylist(pending, schema=TABLES[slot[0]]))
 
     def _flush(self, slot: tuple[str, str]) -> None:
         table, partition = slot
         self._to_arrow(slot)
         buffered = self.buffers.pop(slot, [])
         self.sizes.pop(slot, None)
+        self.held.pop(slot, None)
         if not buffered:
             return
         schema = TABLES[table]
@@ -143,6 +154,7 @@ class DatasetWriter:
         self.parts.clear()
         self.buffers.clear()
         self.rows.clear()
+        self.held.clear()
 
 
 class _Seen:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from snapshot.errors import SnapError
+from snapshot.errors import SnapError, StoreNotWritable
 
 
 def after_write(store, docs: list[dict]) -> None:
@@ -22,12 +22,47 @@ def after_write(store, docs: list[dict]) -> None:
         append_to_store(store, docs)
 
 
-def after_reindex(store, docs: list[dict]) -> None:
-    """`snap reindex`: the dataset rebuilt from every document of the store."""
-    from snapshot.dataset.location import rebuild_for_store
+class DatasetRebuild:
+    """`snap reindex`: the dataset rebuilt from every document of the store, fed one at a time as the scan
+    reads them, so memory stays bounded however large the store (no list of every document).
 
-    with _dataset_step(store, "rebuilt"):
-        rebuild_for_store(store, docs)
+    A dataset failure stops the dataset (its old parts stay as they were) but not the index, which is
+    rebuilt whatever happens here; finish() then raises it.
+    """
+
+    def __init__(self, store):
+        self.store, self.rebuild, self.error = store, None, None
+        from snapshot.dataset.location import rebuild_for_store
+
+        with self._guard():
+            self.rebuild = rebuild_for_store(store)
+
+    def add(self, doc: dict) -> None:
+        if self.rebuild is not None:
+            with self._guard():
+                self.rebuild.add(doc)
+
+    def finish(self) -> None:
+        if self.rebuild is not None:
+            with self._guard():
+                self.rebuild.commit()
+            self.rebuild = None
+        if self.error is not None:
+            raise self.error
+
+    def abort(self) -> None:
+        if self.rebuild is not None:
+            self.rebuild.abort()
+            self.rebuild = None
+
+    @contextmanager
+    def _guard(self):
+        try:
+            with _dataset_step(self.store, "rebuilt"):
+                yield
+        except SnapError as exc:
+            self.abort()
+            self.error = exc
 
 
 @contextmanager
@@ -36,5 +71,7 @@ def _dataset_step(store, what: str):
     try:
         yield
     except (SnapError, OSError) as exc:
-        raise SnapError(f"the snapshots were written, but the Parquet dataset in {store} could not be "
-                        f"{what} ({exc}); fix that and run snap reindex") from exc
+        # The cause's exit code is kept: a full disk or a refused write is exit 6 here too (README, Exit codes).
+        cls = type(exc) if isinstance(exc, SnapError) else StoreNotWritable
+        raise cls(f"the snapshots were written, but the Parquet dataset in {store} could not be "
+                  f"{what} ({exc}); fix that and run snap reindex") from exc
