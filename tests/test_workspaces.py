@@ -131,3 +131,17 @@ def test_a_server_without_workspaces_records_none(plain_server, tmp_path):
     proc = snap("capture", "--all", "--all-workspaces", "--tracking-uri", plain_server, "--store",
                 str(tmp_path / "s"), check=False)
     assert proc.returncode == 2 and "has no workspaces" in proc.stderr and "drop --all-workspaces" in proc.stderr
+
+
+def test_a_fault_on_server_info_fails_the_capture_not_taken_for_no_workspaces(workspaces_server, tmp_path):
+    """A 503 or a reset when asking whether the server has workspaces is a fault (exit 4), not "none"."""
+    from tests.support.servers import Fault, fault_proxy
+
+    for fault in (Fault("status", 503), Fault("reset")):
+        rule = (lambda f: lambda method, path: f if path.startswith("/api/3.0/mlflow/server-info") else None)(fault)
+        with fault_proxy(workspaces_server["uri"], rule) as proxy:
+            out = tmp_path / f"{fault.kind}.json"
+            proc = snap("capture", f"models:/{MODEL}/1", "--tracking-uri", proxy.uri, "-o", str(out), check=False)
+        assert proc.returncode == 4, proc.stderr
+        assert proc.stderr.startswith("Error: ") and "server-info" in proc.stderr and "Traceback" not in proc.stderr
+        assert not out.exists()

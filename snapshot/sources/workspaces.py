@@ -19,7 +19,7 @@ from contextlib import contextmanager
 
 import requests
 
-from snapshot.errors import BadOption
+from snapshot.errors import BadOption, TrackingServerUnreachable
 from snapshot.store.layout import DEFAULT_WORKSPACE
 
 ENV = "MLFLOW_WORKSPACE"
@@ -91,9 +91,23 @@ def _http(tracking_uri: str) -> tuple[str, dict]:
 
 
 def _enabled(base: str, options: dict) -> bool:
-    """`workspaces_enabled` from server-info; False for a server without the endpoint (2.x, older 3.x)."""
+    """`workspaces_enabled` from server-info; False for a server without the endpoint (2.x, older 3.x: 404).
+
+    A fault is never taken for "no workspaces" (that would store a workspace's
+    models as the default's): a 5xx, a 429, a lost connection or a reply that is
+    not the endpoint's JSON fails the capture as the server being unreachable."""
     try:
         response = requests.get(f"{base}/api/3.0/mlflow/server-info", timeout=TIMEOUT, **options)
-        return response.ok and response.json().get("workspaces_enabled") is True
-    except (requests.RequestException, ValueError, AttributeError):
-        return False
+    except requests.RequestException as exc:
+        raise TrackingServerUnreachable(f"the MLflow server at {base} did not answer server-info "
+                                        f"({type(exc).__name__}); check the server and retry") from None
+    if response.status_code == 429 or response.status_code >= 500:
+        raise TrackingServerUnreachable(f"the MLflow server at {base} answered server-info with HTTP "
+                                        f"{response.status_code}; retry when it is back")
+    if not response.ok:
+        return False  # no such endpoint (or not for this caller): a server without workspaces
+    try:
+        return response.json().get("workspaces_enabled") is True
+    except (ValueError, AttributeError):
+        raise TrackingServerUnreachable(f"the MLflow server at {base} answered server-info with a reply that is "
+                                        "not its JSON; check --tracking-uri and retry") from None
