@@ -63,6 +63,15 @@ def test_prompts_include_captures_them_labelled(prompt_server, tmp_path):
     assert "a prompt (tag mlflow.prompt.is_prompt) has no model files" in doc["unavailable"]["mlmodel"]
     assert "kind" not in _newest(store, "Plain", "1")["manifest"]
 
+    for _ in ("as written", "after reindex (sorted index segments)"):
+        rows = json.loads(snap("list", "--store", str(store), "--format", "json").stdout)
+        assert [r.get("kind") for r in rows] == [None, "prompt", "prompt"]
+        table = snap("list", "--store", str(store)).stdout.splitlines()
+        assert table[0].split()[:3] == ["MODEL", "VERSION", "KIND"]
+        assert [line.split()[:3] for line in table[1:]] == [["Plain", "1", "model"], [PROMPT, "1", "prompt"],
+                                                             [PROMPT, "2", "prompt"]]
+        snap("reindex", "--store", str(store))
+
     report = snap("report", f"{PROMPT}/2", "--store", str(store)).stdout
     assert report.lstrip().startswith(f"MLflow Prompt: _models:/{PROMPT}/2_\n")
     assert "|kind|prompt|" in report

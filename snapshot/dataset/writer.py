@@ -40,10 +40,10 @@ def partition_of(key: dict) -> str:
 
 def snapshot_path(doc: dict) -> str:
     """Where the store keeps this snapshot's JSON, relative to the store's root."""
-    from snapshot.store.layout import file_stem, version_folder
+    from snapshot.store.layout import file_stem, store_name, version_folder
 
     m = doc["manifest"]
-    return f"{version_folder(m['model_name'], str(m['model_version']))}/{file_stem(m['captured_at'])}.json"
+    return f"{version_folder(store_name(m), str(m['model_version']))}/{file_stem(m['captured_at'])}.json"
 
 
 def _values_table(doc: dict, key: dict) -> pa.Table:

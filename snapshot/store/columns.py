@@ -41,14 +41,17 @@ def encode_columns(columns: tuple[str, ...], rows: list[dict]) -> bytes:
     return (json.dumps(header, separators=(",", ":")) + "\n").encode("utf-8") + body
 
 
-def decode_columns(data: bytes, columns: tuple[str, ...]) -> Mapping[str, list]:
-    """The columns of a sorted segment; raises ColumnsDamaged when its bytes are not what was written."""
+def decode_columns(data: bytes, columns: tuple[str, ...], optional: tuple[str, ...] = ()) -> Mapping[str, list]:
+    """The columns of a sorted segment; raises ColumnsDamaged when its bytes are not what was written.
+
+    `optional`: columns written after `columns` only when a row has a value for them (the index's `kind`)."""
     head, _, body = data.partition(b"\n")
     if not body.strip():  # a segment of the earlier form: every column in one object
         return json.loads(data.decode("utf-8"))
     header = json.loads(head.decode("utf-8"))
-    if not isinstance(header, dict) or header.get("columns") != list(columns):
+    if not isinstance(header, dict) or header.get("columns") not in (list(columns), [*columns, *optional]):
         raise ColumnsDamaged("its header does not list the index's columns")
+    columns = tuple(header["columns"])
     if header.get("crc32") != zlib.crc32(body):
         raise ColumnsDamaged("its checksum does not match (changed or cut short after it was written)")
     lines = body.decode("utf-8").split("\n")[: len(columns)]

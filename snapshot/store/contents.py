@@ -26,6 +26,10 @@ def list_store(store: str | Path | None) -> list[dict]:
                 c["model"], c["version"], c["aliases"], c["captured_at"], c["content_hash"], paths):
             listing.append({"model": model, "version": version, "aliases": aliases or [], "captured_at": at,
                             "content_hash": digest, "path": path})
+        if "kind" in c:  # a prompt's row says so (#14); a registered model's row has no `kind`
+            for row, kind in zip(listing[len(listing) - len(paths):], c["kind"]):
+                if kind:
+                    row["kind"] = kind
     return listing
 
 
@@ -47,10 +51,20 @@ def listing_json(store: str | Path | None) -> str:
                   f'"content_hash": {h}, "path": {p}}}'
                   for m, v, a, t, h, p in zip(models, versions, aliases, _encoded(c["captured_at"]),
                                               _encoded(c["content_hash"]), paths)]
+        if "kind" in c:
+            _add_kinds(lines, c["kind"])
     if not lines:
         return "[]\n"
     text = "[\n" + ",\n".join(lines) + "\n]\n"
     return text if text.isascii() and "\x7f" not in text else json_controls(text)
+
+
+def _add_kinds(lines: list[str], kinds: list) -> None:
+    """`"kind": "prompt"` at the end of a prompt's line (the part's lines are the last len(kinds))."""
+    start = len(lines) - len(kinds)
+    for i, kind in enumerate(kinds):
+        if kind:
+            lines[start + i] = f'{lines[start + i][:-1]}, "kind": {_one(kind)}}}'
 
 
 def _opened(store: str | Path | None) -> Store:
@@ -66,8 +80,8 @@ def _columns_of(part) -> Mapping:
     if part.cols is not None:
         return part.cols
     rows = part.sorted_rows()
-    return {c: [r.get(c) for r in rows] for c in ("model", "version", "captured_at", "content_hash", "aliases",
-                                                  "path", "formats")}
+    names = ("model", "version", "captured_at", "content_hash", "aliases", "path", "formats")
+    return {c: [r.get(c) for r in rows] for c in names + (("kind",) if any("kind" in r for r in rows) else ())}
 
 
 def _texts(c: Mapping, name: str) -> list[str]:
@@ -83,12 +97,13 @@ def _suffix(formats) -> str:
 
 def _encoded(values: list, memo: bool = False) -> list[str]:
     """Each value as JSON text (json's C string encoder; names repeat, so `memo` encodes each once)."""
-    if set(map(type, values)) - {str}:  # not all strings (None for a missing time, say): json.dumps each
+    try:
+        if memo:
+            seen = {v: encode_basestring(v) for v in set(values)}
+            return [seen[v] for v in values]
+        return list(map(encode_basestring, values))
+    except TypeError:  # not all strings (None for a missing time, say): json.dumps each
         return [_one(v) for v in values]
-    if memo:
-        seen = {v: encode_basestring(v) for v in set(values)}
-        return [seen[v] for v in values]
-    return list(map(encode_basestring, values))
 
 
 def _one(value) -> str:
@@ -115,6 +130,9 @@ def render_listing(rows: list[dict], fmt: str) -> str:
         return "no snapshots\n"
     header = ("MODEL", "VERSION", "ALIASES", "CAPTURED AT", "PATH")
     table = [header] + [(r["model"], r["version"], ",".join(r["aliases"]), r["captured_at"], r["path"]) for r in rows]
+    if any("kind" in r for r in rows):  # a store holding prompts: a KIND column (model or prompt), after VERSION
+        table = [row[:2] + (kind,) + row[2:] for row, kind in zip(table, ["KIND"] + [r.get("kind", "model")
+                                                                                      for r in rows])]
     table = [tuple(terminal_safe(c) for c in row) for row in table]  # registry names never drive the terminal
-    widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
+    widths = [max(len(str(row[i])) for row in table) for i in range(len(table[0]))]
     return "".join("  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip() + "\n" for row in table)

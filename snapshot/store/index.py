@@ -79,7 +79,8 @@ def row_of(doc: dict, path: str, formats: list[str]) -> dict:
 
     return {"model": store_name(m), "version": version, "stem": path.rsplit("/", 1)[-1],
             "captured_at": m.get("captured_at"), "content_hash": m.get("content_hash"),
-            "aliases": list(aliases), "model_aliases": model_aliases, "path": path, "formats": sorted(formats)}
+            "aliases": list(aliases), "model_aliases": model_aliases, "path": path, "formats": sorted(formats),
+            **({"kind": "prompt"} if m.get("kind") == "prompt" else {})}
 
 
 def folder_of(row: dict) -> str:
@@ -87,6 +88,13 @@ def folder_of(row: dict) -> str:
 
 
 COLUMNS = ("model", "version", "stem", "captured_at", "content_hash", "aliases", "model_aliases", "path", "formats")
+# Written only into a segment holding a prompt (row `kind: "prompt"`, #14): every other segment keeps its bytes.
+OPTIONAL_COLUMNS = ("kind",)
+
+
+def columns_of(cols: Mapping) -> tuple[str, ...]:
+    """The columns a segment holds: COLUMNS, and the optional ones it was written with."""
+    return COLUMNS + tuple(c for c in OPTIONAL_COLUMNS if c in cols)
 
 
 def encode(rows: list[dict]) -> bytes:
@@ -95,14 +103,15 @@ def encode(rows: list[dict]) -> bytes:
 
 def encode_columns(rows: list[dict]) -> bytes:
     """A sorted segment: columns, several times faster to read back than one row a line (columns.py)."""
-    return columns.encode_columns(COLUMNS, rows)
+    optional = tuple(c for c in OPTIONAL_COLUMNS if any(r.get(c) is not None for r in rows))
+    return columns.encode_columns(COLUMNS + optional, rows)
 
 
 def decode(data: bytes, name: str) -> list[dict] | Mapping:
     """A segment's rows, or its columns (a mapping of equal-length lists) for a sorted segment."""
     try:
         if data.startswith(b'{"columns"'):
-            return _checked_columns(columns.decode_columns(data, COLUMNS), name)
+            return _checked_columns(columns.decode_columns(data, COLUMNS, OPTIONAL_COLUMNS), name)
         text = data.decode("utf-8")
         # one parse of all lines as a JSON array: several times faster than a parse per line
         rows = json.loads("[" + ",".join(line for line in text.splitlines() if line.strip()) + "]")
@@ -146,8 +155,8 @@ class Rows:
         cols, self.cols = self.cols, None
         if cols:
             in_order = self.in_order
-            for values in zip(*(cols[c] for c in COLUMNS)):
-                self.add(dict(zip(COLUMNS, values)))
+            for row in _rows_of(cols):
+                self.add(row)
             self.in_order = in_order
 
     @property
@@ -229,7 +238,17 @@ def load_rows(store: Store, folder: str) -> Rows:
 
 
 def _rows_of(cols: Mapping) -> list[dict]:
-    return [dict(zip(COLUMNS, values)) for values in zip(*(cols[c] for c in COLUMNS))]
+    names = columns_of(cols)
+    rows = [dict(zip(names, values)) for values in zip(*(cols[c] for c in names))]
+    return rows if names == COLUMNS else [_without_none(row) for row in rows]
+
+
+def _without_none(row: dict) -> dict:
+    """A row as written: an optional column's None means the row had no such key."""
+    for c in OPTIONAL_COLUMNS:
+        if c in row and row[c] is None:
+            del row[c]
+    return row
 
 
 def load_all(store: Store) -> list[Rows]:
