@@ -161,9 +161,16 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--capture-versions", type=int, default=40)
     parser.add_argument("--skip-s3", action="store_true")
+    parser.add_argument("--capture-only", action="store_true", help="only the capture into s3:// against a folder")
     parser.add_argument("--s3-snapshots", type=int, default=10_000, help="size of the store timed on the S3 server")
     args = parser.parse_args()
     args.root.mkdir(parents=True, exist_ok=True)
+    if args.capture_only:
+        from tests.support.s3 import s3_server
+
+        with s3_server() as s3:
+            capture_compare(s3, args.capture_versions, args.repeats, args.root / f"run-{int(time.time())}")
+        return
     store = synthesize(args.root, args.snapshots)
     offline(store, args.repeats, "local")
     if args.skip_s3:
