@@ -47,7 +47,11 @@ def capture(
     request = CaptureRequest(uris or (), all_models, filter_string, tracking_uri, registry_uri, store, output, fmt,
                              options, workers, resume, workspace, all_workspaces)
     _check_before_mlflow(tracking_uri, registry_uri)
-    echo = typer.echo if not quiet and summary_json != Path("-") else None
+    _run(request, typer.echo if not quiet and summary_json != Path("-") else None, summary_json)
+
+
+def _run(request, echo, summary_json: Path | None) -> None:
+    """Every workspace in turn, a batch, or single versions."""
     from snapshot.sources.workspaces import using_workspace
 
     if request.all_workspaces:

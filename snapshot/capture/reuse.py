@@ -11,8 +11,8 @@
 from __future__ import annotations
 
 from snapshot.capture.version import CaptureOptions
+from snapshot.formats.document import dedupe_key
 from snapshot.store.backend import open_store
-from snapshot.store.index import dedupe_key
 from snapshot.store.layout import entry_of
 
 MODEL_FILE_KEYS = ("mlmodel", "environment", "artifacts.model")

@@ -99,3 +99,13 @@ def logged_model_id(model_version: dict) -> str | None:
     source = str(model_version.get("source") or "")
     from_source = source[len("models:/"):].split("/")[0] if source.startswith("models:/m-") else None
     return model_version.get("model_id") or from_source
+
+
+_NOT_CONTENT = ("captured_at", "content_hash", "reused", "requested_uri")
+
+
+def dedupe_key(doc: dict) -> str:
+    """The hash of what was captured: the content hash's canonical JSON without how it was asked for or reused."""
+    manifest = {k: v for k, v in doc["manifest"].items() if k not in _NOT_CONTENT}
+    text = json.dumps({**doc, "manifest": manifest}, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()

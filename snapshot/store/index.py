@@ -24,7 +24,6 @@ writers and `snap reindex` also write the rebuilt rows back.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
 import sys
@@ -32,6 +31,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from snapshot.formats.document import dedupe_key  # noqa: F401  (where writers and tests have found it)
 from snapshot.store import columns
 from snapshot.store.backend import Store
 
@@ -39,7 +39,6 @@ INDEX_DIR = ".index"
 MODELS = f"{INDEX_DIR}/models"
 CLAIMS = f"{INDEX_DIR}/claims"
 SORTED = "-sorted.jsonl"  # a segment written in index order by compact(): read back without sorting
-_NOT_CONTENT = ("captured_at", "content_hash", "reused", "requested_uri")
 
 
 class IndexDamaged(Exception):
@@ -59,13 +58,6 @@ def version_key(version: str):
 
 def row_key(row: dict):
     return (row["model"], version_key(row["version"]), row["stem"])
-
-
-def dedupe_key(doc: dict) -> str:
-    """The hash of what was captured: the content hash's canonical JSON without how it was asked for or reused."""
-    manifest = {k: v for k, v in doc["manifest"].items() if k not in _NOT_CONTENT}
-    text = json.dumps({**doc, "manifest": manifest}, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def row_of(doc: dict, path: str, formats: list[str]) -> dict:

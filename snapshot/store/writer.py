@@ -27,6 +27,7 @@ import threading
 import time
 
 from snapshot.errors import SnapError
+from snapshot.formats.document import dedupe_key
 from snapshot.store import index as idx
 from snapshot.store.backend import Store, open_store
 from snapshot.store.layout import STORE_FORMATS, escape_name, file_stem, snapshot_dir, store_name, version_folder
@@ -105,7 +106,7 @@ def write_snapshot_to_store(doc: dict, store, fmt: str = "both") -> list:
 def _claim_key(index: Known, doc: dict) -> str:
     m = doc["manifest"]
     before = index.newest(store_name(m), str(m["model_version"]))
-    parts = [store_name(m), str(m["model_version"]), before["stem"] if before else "", idx.dedupe_key(doc)]
+    parts = [store_name(m), str(m["model_version"]), before["stem"] if before else "", dedupe_key(doc)]
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:40]
 
 
