@@ -16,7 +16,7 @@ from typing import NamedTuple
 from snapshot.errors import SnapshotNotFound
 from snapshot.formats.files import load_snapshot
 from snapshot.store.backend import Store, open_store
-from snapshot.store.layout import default_store
+from snapshot.store.layout import default_store, file_suffix
 
 
 class Snap(NamedTuple):
@@ -39,8 +39,7 @@ def _snaps(store: Store) -> list[Snap]:
             rows = zip(c["model"], c["version"], c["stem"], c["path"], c["formats"])
         else:
             rows = ((r["model"], r["version"], r["stem"], r["path"], r.get("formats")) for r in part.rows.values())
-        snaps += [Snap(model, version, stem, file_name(f"{path}.json" if not formats or "json" in formats
-                                                      else f"{path}.parquet"))
+        snaps += [Snap(model, version, stem, file_name(f"{path}.{file_suffix(formats)}"))
                   for model, version, stem, path, formats in rows]
     return snaps
 

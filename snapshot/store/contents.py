@@ -12,7 +12,7 @@ from snapshot.formats.inert import json_controls, terminal_safe
 from snapshot.store.backend import Store, open_store
 from snapshot.store.columns import Columns
 from snapshot.store.index import ordered_parts
-from snapshot.store.layout import default_store
+from snapshot.store.layout import default_store, file_suffix
 
 
 def list_store(store: str | Path | None) -> list[dict]:
@@ -92,7 +92,7 @@ def _suffix(formats) -> str:
     """The file a row names: its JSON twin when there is one (formats as a list or as its JSON text)."""
     if isinstance(formats, str):
         return "json" if formats in ("null", "[]") or '"json"' in formats else "parquet"
-    return "json" if "json" in (formats or ("json",)) else "parquet"
+    return file_suffix(formats)
 
 
 def _encoded(values: list, memo: bool = False) -> list[str]:

@@ -137,9 +137,14 @@ def _version_key(version: str):
     return (0, int(version), "") if version.isdigit() else (1, 0, version)
 
 
+def file_suffix(formats) -> str:
+    """The file an index row names: its JSON twin when it has one (no formats recorded: JSON)."""
+    return "json" if not formats or "json" in formats else "parquet"
+
+
 def entry_of(store: Store, row: dict) -> Entry:
     formats = tuple(row.get("formats") or ("json",))
-    suffix = "json" if "json" in formats else "parquet"
+    suffix = file_suffix(formats)
     return Entry(row["model"], row["version"], row["stem"], store.file(f"{row['path']}.{suffix}"),
                  row.get("captured_at"), row.get("content_hash"), tuple(row.get("aliases") or ()), formats,
                  tuple(sorted((row.get("model_aliases") or {}).items())))
