@@ -36,6 +36,8 @@ class PartFile:
         self.fs, self.schema, self.folder = fs, schema, folder
         self.final = posixpath.join(folder, part_name())
         self.local = is_local(fs)
+        self.made: list[str] = _missing_folders(folder) if self.local else []
+        self.staging = ""
         try:
             if self.local:
                 fs.makedirs(folder, exist_ok=True)
@@ -45,13 +47,21 @@ class PartFile:
                 os.close(fd)
             self.writer = pq.ParquetWriter(self.staging, schema, compression=_COMPRESSION,
                                            filesystem=_arrow_local())
-        except OSError as exc:
-            raise StoreNotWritable(f"cannot write the Parquet dataset under {folder}: {exc}; "
-                                   "check the store's permissions") from None
+        except OSError as exc:  # a full disk fails the header's write: the staging file is there, empty
+            with contextlib.suppress(OSError):
+                if self.staging:
+                    os.unlink(self.staging)
+            self._remove_made()
+            raise _refused(folder, exc) or StoreNotWritable(f"cannot write the Parquet dataset under {folder}: "
+                                                            f"{exc}; check the store's permissions") from None
         self.rows = 0
 
     def write(self, table: pa.Table) -> None:
-        self.writer.write_table(table if table.schema == self.schema else table.cast(self.schema))
+        try:
+            self.writer.write_table(table if table.schema == self.schema else table.cast(self.schema))
+        except OSError as exc:  # a full disk meets a row group here, not at open
+            self.abort()
+            raise _refused(self.folder, exc) or StoreNotWritable(f"cannot write {self.final}: {exc}") from None
         self.rows += table.num_rows
 
     def commit(self) -> str:
@@ -63,7 +73,7 @@ class PartFile:
                 self.fs.put_file(self.staging, self.final)
         except OSError as exc:
             self.abort()
-            raise StoreNotWritable(f"cannot write {self.final}: {exc}") from None
+            raise _refused(self.folder, exc) or StoreNotWritable(f"cannot write {self.final}: {exc}") from None
         finally:
             if not self.local and os.path.exists(self.staging):
                 os.unlink(self.staging)
@@ -78,6 +88,29 @@ class PartFile:
                 self.fs.rm(self.staging)
         elif os.path.exists(self.staging):
             os.unlink(self.staging)
+        self._remove_made()
+
+    def _remove_made(self) -> None:
+        """Folders this part made, removed if still empty: a failed command leaves no empty partition."""
+        for path in self.made:
+            with contextlib.suppress(OSError):
+                os.rmdir(path)
+
+
+def _missing_folders(folder: str) -> list[str]:
+    """`folder` and its parents that do not exist yet, deepest first (a local dataset)."""
+    missing = []
+    while folder and folder != posixpath.dirname(folder) and not os.path.isdir(folder):
+        missing.append(folder)
+        folder = posixpath.dirname(folder)
+    return missing
+
+
+def _refused(folder: str, exc: OSError) -> StoreNotWritable | None:
+    """A full, over-quota or read-only disk as one clear error naming the store (the folder above parquet/)."""
+    from snapshot.store.backend import write_refused
+
+    return write_refused(folder.split(f"/{DATASET_DIR}/")[0], exc)
 
 
 def _arrow_local():

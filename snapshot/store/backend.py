@@ -15,6 +15,7 @@ role), read by the filesystem package; snap never reads, stores or prints them.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 from dataclasses import dataclass
@@ -107,6 +108,53 @@ def storage_errors(url: str, writing: bool):
         raise
 
 
+def write_refused(where, exc: BaseException) -> StoreNotWritable | None:
+    """The one-line error for a write the filesystem refused (full, over quota, past a file-size limit,
+    read-only), naming the fix; None for any other cause, whose caller's own message stands.
+
+    A StoreNotWritable raised `from None` by formats/files.py still holds its OSError as __context__.
+    """
+    code = getattr(exc, "errno", None)
+    if code is None and isinstance(exc, StoreNotWritable):
+        code = getattr(exc.__context__, "errno", None)
+    if code in (errno.ENOSPC, errno.EDQUOT):
+        fix = "free some space (or raise the quota), or pass another --store"
+    elif code == errno.EFBIG:
+        fix = "a file-size limit (ulimit -f, or the filesystem's) stopped it; raise the limit, or pass another --store"
+    elif code == errno.EROFS:
+        fix = "remount it read-write, or pass another --store"
+    else:
+        return None
+    return StoreNotWritable(f"cannot write to {where}: {os.strerror(code)}; {fix}")
+
+
+def _missing_folders(root: Path, folder: Path) -> list[Path]:
+    """`folder` and its parents up to `root` that do not exist yet, deepest first."""
+    missing = []
+    for path in (folder, *folder.parents):
+        if os.path.isdir(path) or (path != root and root not in path.parents):
+            break
+        missing.append(path)
+    return missing
+
+
+@contextlib.contextmanager
+def _writing(root: Path, folder: Path):
+    """A write into `folder` of the store at `root`: on failure the folders it made are removed again (a
+    failed command leaves the store as it was), and a refused write is one clear error (write_refused)."""
+    made = _missing_folders(root, folder)
+    try:
+        yield
+    except (OSError, StoreNotWritable) as exc:
+        for path in made:
+            with contextlib.suppress(OSError):  # not empty: another writer's files are in it now
+                path.rmdir()
+        refused = write_refused(root, exc)
+        if refused is None:
+            raise
+        raise refused from None
+
+
 def _reason(exc: BaseException) -> str:
     text = str(exc.args[-1] if exc.args else exc) or type(exc).__name__
     return text.splitlines()[0][:300]
@@ -178,21 +226,28 @@ class LocalStore(Store):
     def write(self, rel: str, data: bytes) -> None:
         from snapshot.formats.files import write_atomic
 
-        write_atomic(self.root / rel, data)
+        path = self.root / rel
+        with _writing(self.root, path.parent):
+            write_atomic(path, data)
 
     def create(self, rel: str, data: bytes) -> bool:
         path = self.root / rel
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        except FileExistsError:
-            return False
-        except OSError as exc:
-            from snapshot.formats.files import folder_not_writable
+        with _writing(self.root, path.parent):
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            except FileExistsError:
+                return False
+            except OSError as exc:
+                from snapshot.formats.files import folder_not_writable
 
-            raise folder_not_writable(path.parent, exc) from None
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+                raise folder_not_writable(path.parent, exc) from None
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(data)
+            except BaseException:
+                path.unlink(missing_ok=True)  # ours (O_EXCL): no empty or partial claim left behind
+                raise
         return True
 
     def exists(self, rel: str) -> bool:
