@@ -42,6 +42,7 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 CHURN = "Churn"
 ECHO = "Echo"
@@ -53,31 +54,29 @@ EXPERIMENT = "churn-experiment"
 _REQS_V12 = ["mlflow==3.17.2", "scikit-learn==1.3.2", "pandas==2.1.4", "numpy==1.26.4"]
 _REQS_V3 = ["mlflow==3.17.2", "scikit-learn==1.4.2", "pandas==2.1.4", "numpy==1.26.4", "pyarrow==15.0.2"]
 
+class _ChurnRun(NamedTuple):
+    """One planted Churn version: its run's params and metrics, validation tag, data, pins and files."""
+
+    params: dict
+    metrics: dict
+    validation: str
+    extra_column: bool
+    reqs: list
+    artifacts: dict
+
+    @property
+    def version_tags(self) -> dict:
+        return {"owner": "team-churn", "validation_status": self.validation}
+
+
 _CHURN_RUNS = {
-    "1": {
-        "params": {"C": "1.0", "max_iter": "100", "penalty": "l2"},
-        "metrics": {"accuracy": 0.71, "f1": 0.64},
-        "version_tags": {"owner": "team-churn", "validation_status": "rejected"},
-        "extra_column": False,
-        "reqs": _REQS_V12,
-        "artifacts": {"notes/readme.txt": "first try\n"},
-    },
-    "2": {
-        "params": {"C": "0.5", "max_iter": "200", "penalty": "l2", "solver": "lbfgs"},
-        "metrics": {"accuracy": 0.78, "f1": 0.7},
-        "version_tags": {"owner": "team-churn", "validation_status": "pending"},
-        "extra_column": False,
-        "reqs": _REQS_V12,
-        "artifacts": {"notes/readme.txt": "tuned C\n"},
-    },
-    "3": {
-        "params": {"C": "0.1", "max_iter": "200", "penalty": "l2", "class_weight": "balanced"},
-        "metrics": {"accuracy": 0.83, "f1": 0.77},
-        "version_tags": {"owner": "team-churn", "validation_status": "approved"},
-        "extra_column": True,
-        "reqs": _REQS_V3,
-        "artifacts": {"notes/readme.txt": "added support_calls\n", "notes/extra.txt": "only in v3\n"},
-    },
+    "1": _ChurnRun({"C": "1.0", "max_iter": "100", "penalty": "l2"}, {"accuracy": 0.71, "f1": 0.64},
+                   "rejected", False, _REQS_V12, {"notes/readme.txt": "first try\n"}),
+    "2": _ChurnRun({"C": "0.5", "max_iter": "200", "penalty": "l2", "solver": "lbfgs"}, {"accuracy": 0.78, "f1": 0.7},
+                   "pending", False, _REQS_V12, {"notes/readme.txt": "tuned C\n"}),
+    "3": _ChurnRun({"C": "0.1", "max_iter": "200", "penalty": "l2", "class_weight": "balanced"},
+                   {"accuracy": 0.83, "f1": 0.77}, "approved", True, _REQS_V3,
+                   {"notes/readme.txt": "added support_calls\n", "notes/extra.txt": "only in v3\n"}),
 }
 
 
@@ -131,9 +130,9 @@ def _log_churn_version(client, experiment_id: str, version: str) -> dict:
     from sklearn.linear_model import LogisticRegression
 
     spec = _CHURN_RUNS[version]
-    frame = _churn_frame(spec["extra_column"])
+    frame = _churn_frame(spec.extra_column)
     features = frame.drop(columns=["churned"])
-    params = spec["params"]
+    params = spec.params
     model = LogisticRegression(
         C=float(params["C"]),
         max_iter=int(params["max_iter"]),
@@ -141,37 +140,37 @@ def _log_churn_version(client, experiment_id: str, version: str) -> dict:
     ).fit(features, frame["churned"])
     with mlflow.start_run(experiment_id=experiment_id, run_name=f"churn-v{version}") as run:
         mlflow.log_params(params)
-        mlflow.log_metrics(spec["metrics"])
+        mlflow.log_metrics(spec.metrics)
         mlflow.set_tags({"team": "churn", "stage_note": f"attempt {version}"})
         dataset = mlflow.data.from_pandas(frame, name="churn-train", targets="churned")
         mlflow.log_input(dataset, context="training")
-        for path, text in spec["artifacts"].items():
+        for path, text in spec.artifacts.items():
             mlflow.log_text(text, path)
         info = mlflow.sklearn.log_model(
             model,
             name="model",
             signature=infer_signature(features, model.predict(features)),
             input_example=features.head(3),
-            pip_requirements=spec["reqs"],
+            pip_requirements=spec.reqs,
         )
     mv = client.create_model_version(CHURN, info.model_uri, run_id=run.info.run_id, model_id=info.model_id,
                                      description=f"Churn model, attempt {version}")
     assert str(mv.version) == version, (mv.version, version)
-    for key, value in spec["version_tags"].items():
+    for key, value in spec.version_tags.items():
         client.set_model_version_tag(CHURN, version, key, value)
     return {
         "run_id": run.info.run_id,
         "model_id": info.model_id,
         "model_uri": info.model_uri,
         "params": dict(params),
-        "metrics": dict(spec["metrics"]),
+        "metrics": dict(spec.metrics),
         "run_tags": {"team": "churn", "stage_note": f"attempt {version}"},
-        "version_tags": dict(spec["version_tags"]),
+        "version_tags": dict(spec.version_tags),
         "description": f"Churn model, attempt {version}",
         "input_columns": list(features.columns),
-        "pip_requirements": list(spec["reqs"]),
+        "pip_requirements": list(spec.reqs),
         "dataset_name": "churn-train",
-        "run_artifacts": sorted(spec["artifacts"]),
+        "run_artifacts": sorted(spec.artifacts),
     }
 
 
