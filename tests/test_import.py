@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,8 @@ from snapshot.errors import ImportFailed
 from snapshot.formats.document import content_hash, dumps
 from snapshot.formats.files import load_snapshot
 from snapshot.importer.archive import import_files, import_report
-from tests.support.reference import COMPARE, FIXTURE, SEED, SHARED, compare_score, snap
+from tests.support.offline import without_mlflow
+from tests.support.reference import COMPARE, FIXTURE, REPO, SEED, SHARED, compare_score, snap
 
 PAIRS = SHARED / "reference" / "reports"
 PAIR_NAMES = sorted(p.name for p in PAIRS.iterdir()) if PAIRS.is_dir() else []
@@ -101,6 +103,27 @@ def test_manifest_records_the_import(tmp_path):
     assert doc["mlmodel"]["parsed"] == {"artifact_path": "model", "run_id": "r1", "flavors": {"python_function": {}}}
     assert doc["logged_model"] is None and "logged_model" in doc["unavailable"]
     assert doc["environment"]["requirements"] is None and "environment.requirements" in doc["unavailable"]
+
+
+def test_imported_snapshot_has_a_captured_ones_sections_and_says_why_each_empty_one_is(tmp_path):
+    doc = import_report(write_json(tmp_path, small_report()))
+    captured = load_snapshot(next((REPO / "fixtures" / "captured" / "Churn" / "v2").glob("*.json")))
+    assert set(doc) == set(captured)
+    for section in ("artifacts", "environment", "mlmodel"):
+        assert set(doc[section]) == set(captured[section])
+    empty = [key for key in doc if doc[key] is None]
+    empty += [f"{key}.{part}" for key in ("artifacts", "environment", "mlmodel") for part, v in doc[key].items()
+              if v is None]
+    assert empty and all(key in doc["unavailable"] for key in empty)
+
+
+def test_import_runs_without_mlflow(tmp_path):
+    path = write_json(tmp_path, small_report())
+    (tmp_path / "shadow").mkdir()
+    out = tmp_path / "s.json"
+    result = snap("import", str(path), "-o", str(out), env={**os.environ, **without_mlflow(tmp_path / "shadow")})
+    assert result.returncode == 0, result.stderr
+    assert load_snapshot(out) == import_report(path)
 
 
 def test_import_is_deterministic(tmp_path):

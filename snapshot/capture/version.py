@@ -1,23 +1,28 @@
-"""Capture one model version, with everything it is made of, into a snapshot document."""
+"""Capture one model version, with everything it is made of, into a snapshot document.
+
+Imports no mlflow: an archive's document is assembled here offline
+(snapshot.importer.source). What reads a server or an artifact store is
+imported where a source with a connection needs it.
+"""
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 from snapshot import SCHEMA_VERSION, __version__
 from snapshot.capture.request import CaptureOptions
+from snapshot.capture.shape import pairs, shape_run
 from snapshot.errors import CredentialsRefused, ModelNotFound, ModelVersionNotFound
 from snapshot.formats.document import logged_model_id, seal
 from snapshot.model_files.environment import parse_conda, parse_python_env, parse_requirements
 from snapshot.model_files.mlmodel import parse_mlmodel
 from snapshot.redact import redact_tree
-from snapshot.sources.artifacts import METADATA_FILES, Listings, add_checksums, list_tree, read_files
 from snapshot.sources.base import Source
-from snapshot.sources.client import ClientSource
-from snapshot.sources.connection import Connection, connect, http_settings
-from snapshot.sources.faults import fail_unless_answer
-from snapshot.sources.resolve import PROMPT_TAG, is_prompt, resolve_versions
 from snapshot.sources.transport import active as active_transport
+
+if TYPE_CHECKING:
+    from snapshot.sources.connection import Connection
 
 _PARSERS = {"requirements.txt": ("requirements", parse_requirements),
             "conda.yaml": ("conda", parse_conda),
@@ -26,7 +31,7 @@ _PARSERS = {"requirements.txt": ("requirements", parse_requirements),
 
 # MLflow keeps a prompt's template in its version's tags (mlflow.prompt.text), not in files; its client refuses
 # a prompt's download URI, and the version's source is a placeholder ("dummy-source").
-PROMPT_HAS_NO_FILES = f"a prompt (tag {PROMPT_TAG}) has no model files: its template is the version's tags"
+PROMPT_HAS_NO_FILES = "a prompt (tag {tag}) has no model files: its template is the version's tags"
 
 # MLflow's SqlAlchemyStore.search_runs (3.x) returns no model inputs; get_run does.
 SEARCH_LEAVES_OUT_MODEL_INPUTS = ("a whole-model capture reads runs with search_runs, which leaves out model inputs "
@@ -39,6 +44,9 @@ __all__ = ["CaptureOptions", "capture_one", "capture_version"]
 def capture_one(uri: str, tracking_uri: str | None = None, registry_uri: str | None = None,
                 options: CaptureOptions | None = None) -> dict:
     """One snapshot document for a URI naming one version (a version, an alias or latest)."""
+    from snapshot.sources.connection import connect, http_settings
+    from snapshot.sources.resolve import resolve_versions
+
     options = options or CaptureOptions()
     with http_settings() as policy:
         policy.limit(options.max_rps, options.max_wait)
@@ -51,19 +59,23 @@ def capture_one(uri: str, tracking_uri: str | None = None, registry_uri: str | N
         return capture_version(conn, name, version, uri, options)
 
 
-def capture_version(conn: Connection, name: str, version: str, requested_uri: str,  # noqa: PLR0913 (public: source and pools are optional)
+def capture_version(conn: Connection | None, name: str, version: str, requested_uri: str,  # noqa: PLR0913 (public: source and pools are optional)
                     options: CaptureOptions, source: Source | None = None,
                     pools: tuple[ThreadPoolExecutor, ThreadPoolExecutor] | None = None) -> dict:
-    """The snapshot document of one version, read from `source` (MLflow's client by default).
+    """The snapshot document of one version, read from `source` (MLflow's client on `conn` by default).
 
     A batch hands in a PrefetchedSource answering from its search results
-    (snapshot.sources.client); capture asks the Source interface the same
-    questions either way (snapshot.sources.base).
+    (snapshot.sources.client), `snap import` an ArchiveSource (conn None);
+    capture asks the Source interface the same questions either way
+    (snapshot.sources.base).
 
     `pools`: (section pool, I/O pool) shared by a batch's versions, instead of two
     new pools per version; section tasks wait only on I/O tasks, never the reverse.
     """
-    source = source or ClientSource(conn)
+    if source is None:
+        from snapshot.sources.client import ClientSource
+
+        source = ClientSource(conn)
     policy = active_transport()
     if policy is not None:
         policy.limit(options.max_rps, options.max_wait)
@@ -79,7 +91,7 @@ def capture_version(conn: Connection, name: str, version: str, requested_uri: st
                     policy.cancel("the capture was interrupted")
                 raise
     doc["manifest"].update(requested_uri=requested_uri)
-    return seal(redact_tree(doc))
+    return seal(redact_tree(doc), source.captured_at())
 
 
 class _Capture:
@@ -89,18 +101,23 @@ class _Capture:
         self.source, self.conn = source, source.conn
         self.name, self.version, self.options = name, version, options
         self.pool, self.io_pool = pool, io_pool
-        self.listings = Listings(io_pool)
-        self.unavailable: dict[str, str] = {}
+        self.listings = None
+        if self.conn is not None:  # a source without one holds its model files: no artifact store is read
+            from snapshot.sources.artifacts import Listings
+
+            self.listings = Listings(io_pool)
+        self.not_held = source.unavailable()  # recorded, and never asked for
+        self.unavailable: dict[str, str] = dict(self.not_held)
 
     def run(self) -> dict:
         f_rm = self.pool.submit(self._registered_model)
         f_dl = self.pool.submit(self.source.download_uri, self.name, self.version)
         mv = dict(self.source.model_version(self.name, self.version))
-        mv["tags"] = _pairs(mv.get("tags"))
+        mv["tags"] = pairs(mv.get("tags"))
         mv["aliases"] = sorted(mv.get("aliases") or [])
-        prompt = is_prompt(mv)
+        prompt = self.source.is_prompt(mv)
         mv["download_uri"] = _prompt_download_uri(f_dl) if prompt else f_dl.result()
-        f_run = self.pool.submit(self._run, mv.get("run_id"))
+        f_run = self.pool.submit(self._run, self.source.run_id(mv))
         f_lm = self.pool.submit(self._logged_model, mv)
         f_model = self.pool.submit(self._no_model_files if prompt else self._model_files, mv["download_uri"])
         run, experiment = f_run.result()
@@ -128,20 +145,23 @@ class _Capture:
     def _manifest(self) -> dict:
         return {
             "snap_version": __version__,
-            **self.conn.manifest_fields(),
+            **self.source.manifest_fields(),
             "model_name": self.name,
             "model_version": self.version,
-            "origin": {"kind": "capture"},
             "options": {"metric_history": self.options.metric_history, "checksums": self.options.checksums},
         }
 
-    def _registered_model(self) -> dict:
+    def _registered_model(self) -> dict | None:
+        if "registered_model" in self.not_held:
+            return None
         rm = dict(self.source.registered_model(self.name))
-        rm["tags"] = _pairs(rm.get("tags"))
+        rm["tags"] = pairs(rm.get("tags"))
         rm["aliases"] = {a["alias"]: a["version"] for a in sorted(rm.get("aliases") or [], key=lambda a: a["alias"])}
         return rm
 
     def _run(self, run_id: str | None):
+        if "run" in self.not_held:
+            return None, None
         if not run_id:
             self.unavailable["run"] = "the model version has no run_id"
             self.unavailable["experiment"] = "the model version has no run"
@@ -152,15 +172,16 @@ class _Capture:
             self.unavailable["run"] = f"run {run_id} no longer exists on the tracking server"
             self.unavailable["experiment"] = "the model version's run no longer exists"
             return None, None
-        run = _shape_run(raw)
-        if self.source.run_from_search(run_id) and not run["model_inputs"] \
+        run = shape_run(raw, self.source.replies_drop_empty_lists)
+        if self.source.run_from_search(run_id) and not run.get("model_inputs") \
                 and self.conn.server_kind in ("mlflow", "local"):
             self.unavailable["run.model_inputs"] = SEARCH_LEAVES_OUT_MODEL_INPUTS
         if self.options.metric_history:
             run["metric_history"] = self._metric_history(run_id, sorted(run["metrics"]))
-        experiment_id = run["info"]["experiment_id"]
-        experiment = dict(self.source.experiment(experiment_id))
-        experiment["tags"] = _pairs(experiment.get("tags"))
+        if "experiment" in self.not_held:
+            return run, None
+        experiment = dict(self.source.experiment(run["info"].get("experiment_id")))
+        experiment["tags"] = pairs(experiment.get("tags"))
         return run, experiment
 
     def _metric_history(self, run_id: str, keys: list[str]) -> dict:
@@ -172,7 +193,7 @@ class _Capture:
 
     def _logged_model(self, mv: dict):
         model_id = logged_model_id(mv)
-        if not model_id:
+        if not model_id or "logged_model" in self.not_held:
             return None
         try:
             raw = self.source.logged_model(model_id)
@@ -184,20 +205,25 @@ class _Capture:
             self.unavailable["logged_model"] = f"the server refused to show logged model {model_id}: {exc}"
             return None
         info, data = dict(raw.get("info", {})), raw.get("data", {})
-        info["tags"] = _pairs(info.get("tags"))
-        info["params"] = _pairs(data.get("params") or info.pop("params", None))
+        info["tags"] = pairs(info.get("tags"))
+        info["params"] = pairs(data.get("params") or info.pop("params", None))
         info["metrics"] = sorted(data.get("metrics") or [], key=lambda m: (m.get("key", ""), m.get("step", 0)))
         return info
 
     def _no_model_files(self, _uri: str | None):
+        from snapshot.sources.resolve import PROMPT_TAG
+
         for key in ("artifacts.model", "mlmodel", "environment"):
-            self.unavailable[key] = PROMPT_HAS_NO_FILES
+            self.unavailable[key] = PROMPT_HAS_NO_FILES.format(tag=PROMPT_TAG)
         return None, {"requirements": None, "conda": None, "python_env": None}, None
 
     def _model_files(self, uri: str):
         known = self.source.model_files(uri)
-        if known is not None:  # an earlier snapshot's, of the same immutable model source
+        if known is not None:  # an earlier snapshot's, of the same immutable model source; an archive's own
             return known
+        from snapshot.sources.artifacts import METADATA_FILES, add_checksums, list_tree, read_files
+        from snapshot.sources.faults import fail_unless_answer
+
         no_environment = {"requirements": None, "conda": None, "python_env": None}
         try:
             tree = list_tree(uri, self.conn.tracking_uri, self.conn.registry_uri, self.listings)
@@ -226,8 +252,11 @@ class _Capture:
         return mlmodel, environment, tree
 
     def _run_artifacts(self, run):
-        if not run:
+        if not run or "artifacts.run" in self.not_held:
             return None
+        from snapshot.sources.artifacts import list_tree
+        from snapshot.sources.faults import fail_unless_answer
+
         uri = run["info"]["artifact_uri"]
         try:
             return list_tree(uri, self.conn.tracking_uri, self.conn.registry_uri, self.listings)
@@ -259,37 +288,3 @@ def _parse_model_files(texts: dict[str, str]) -> tuple[dict | None, dict]:
 
 def _first_line(exc: Exception) -> str:
     return (str(exc).splitlines() or [type(exc).__name__])[0][:200]
-
-
-def _pairs(items) -> dict:
-    """REST `[{key, value}]` lists as `{key: value}`."""
-    if isinstance(items, dict):
-        return dict(sorted(items.items()))
-    return {i["key"]: i.get("value", "") for i in sorted(items or [], key=lambda i: i["key"])}
-
-
-def _shape_run(raw: dict) -> dict:
-    data, inputs, outputs = raw.get("data", {}), raw.get("inputs", {}), raw.get("outputs", {})
-    metrics = {m["key"]: {"value": m.get("value"), "step": int(m.get("step", 0)), "timestamp": m.get("timestamp")}
-               for m in data.get("metrics") or []}
-    datasets = []
-    for item in inputs.get("dataset_inputs") or []:
-        ds = dict(item.get("dataset", {}))
-        ds["tags"] = _pairs(item.get("tags"))
-        datasets.append(ds)
-    datasets.sort(key=lambda d: (d.get("name", ""), d.get("digest", ""), d["tags"].get("mlflow.data.context", "")))
-
-    def key(m: dict) -> tuple:
-        return m.get("model_id", ""), m.get("step", 0)
-
-    shaped = {
-        "info": raw.get("info", {}),
-        "params": _pairs(data.get("params")),
-        "metrics": dict(sorted(metrics.items())),
-        "tags": _pairs(data.get("tags")),
-        "dataset_inputs": datasets,
-        "model_inputs": sorted(inputs.get("model_inputs") or [], key=key),
-    }
-    if "outputs" in raw:  # MLflow 3's field: a 2.x server sends none, and then the snapshot has none
-        shaped["model_outputs"] = sorted(outputs.get("model_outputs") or [], key=key)
-    return shaped

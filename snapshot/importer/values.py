@@ -67,11 +67,12 @@ def scalar_fields(section: dict, numbers: tuple = (), skip: tuple = (), strings:
 
 
 def run_info(info: dict) -> dict:
+    """A run's `info` without derived fields; ids and text back to strings."""
     return scalar_fields(info, numbers=("start_time", "end_time"), strings=True)
 
 
 def restore_dataset_inputs(items) -> list:
-    """Dataset inputs in snap's flat form, `source`/`schema`/`profile` back to JSON text."""
+    """Dataset inputs in the REST shape (`{dataset, tags}`), `source`/`schema`/`profile` back to JSON text."""
     out = []
     for item in items or []:
         dataset = (item or {}).get("dataset") or {}
@@ -79,12 +80,31 @@ def restore_dataset_inputs(items) -> list:
         if isinstance(source, dict) and isinstance(source.get("tags"), dict):
             source = {**source, "tags": restore_tags(source["tags"])}
         out.append({
-            "name": mlflow_string(dataset.get("name")), "digest": mlflow_string(dataset.get("digest")),
-            "source_type": dataset.get("source_type"), "source": _json_text(source),
-            "schema": _json_text(dataset.get("schema")), "profile": _json_text(dataset.get("profile")),
-            "tags": restore_tags(item.get("tags")),
+            "dataset": {"name": mlflow_string(dataset.get("name")), "digest": mlflow_string(dataset.get("digest")),
+                        "source_type": dataset.get("source_type"), "source": _json_text(source),
+                        "schema": _json_text(dataset.get("schema")), "profile": _json_text(dataset.get("profile"))},
+            "tags": key_value_list(restore_tags(item.get("tags"))),
         })
-    return sorted(out, key=lambda d: (d["name"], d["digest"], d["tags"].get("mlflow.data.context", "")))
+    return out
+
+
+def key_value_list(mapping: dict) -> list[dict]:
+    """`{key: value}` as the REST API's `[{key, value}]` list."""
+    return [{"key": key, "value": value} for key, value in mapping.items()]
+
+
+def key_values(items, whole: bool = False) -> list[tuple[str, object]]:
+    """(key, value) from a `{key: value}` object or a `[{"key", "value", ...}]` list (whole item if asked)."""
+    if isinstance(items, dict):
+        return [(str(k), v) for k, v in items.items()]
+    return [(str(i["key"]), i if whole else i.get("value")) for i in items or [] if isinstance(i, dict)]
+
+
+def metric_value(value):
+    """Metric values are numbers; JSON cannot hold NaN or infinities, so those stay as MLflow's words."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return mlflow_string(value)
+    return value
 
 
 def _json_text(value):
