@@ -5,6 +5,7 @@ The models here are logged by MLflow's own client (tests/support/populate.py); n
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -59,7 +60,12 @@ def stored(store: Path) -> dict:
 
 
 def files(store: Path) -> set:
-    return {p.relative_to(store) for p in store.rglob("*") if p.is_file()}
+    """The store's files, without the censuses each batch run adds (snapshot/capture/census.py)."""
+    return {p.relative_to(store) for p in store.rglob("*") if p.is_file() and p.parent.name != ".snap-census"}
+
+
+def censuses(store: Path) -> list[dict]:
+    return [json.loads(p.read_text()) for p in sorted((store / ".snap-census").glob("*.json"))]
 
 
 class Interrupting(PlainProgress):
@@ -82,7 +88,10 @@ def test_whole_model_capture_writes_every_version(batch_registry, tmp_path):
     assert set(stored(tmp_path)) == want
     assert all(len(stems) == 1 for stems in stored(tmp_path).values())
     assert f"{len(want)} captured, 0 unchanged, 0 failed" in result.output
-    assert not [p for p in tmp_path.rglob("*") if p.name.startswith(".snap")]  # no temp files, no journal left
+    assert not [p for p in tmp_path.rglob("*") if p.name.startswith(".snap") and p.name != ".snap-census"]  # no temp files, no journal left
+    # the run's roll call: every version the registry listed, so a later run can tell a deleted one
+    assert [(c["models"], c["failed"], c["selection"]["all"]) for c in censuses(tmp_path)] == \
+        [({"BatchA": sorted(v for _, v in want)}, {}, False)]
     assert len(list(tmp_path.glob("BatchA/v*/*.parquet"))) == len(want)  # each snapshot's twin
     # and the analysts' dataset beside the snapshots: one part per table for this one run
     assert {p.parent.parent.name for p in (tmp_path / "parquet").rglob("*.parquet")} == \
@@ -148,6 +157,7 @@ def test_second_run_is_deduped_and_reuses_model_files(batch_registry, tmp_path):
     second = capture_batch(request, PlainProgress(lambda line: None))
     assert (first.captured, second.captured, second.unchanged, second.failed) == (n, 0, n, [])
     assert files(tmp_path) == before
+    assert len(censuses(tmp_path)) == 2  # each run's roll call, the only file the second run writes
     assert second.reused == n  # no MLmodel or environment download
     assert second.requests <= 2 * n + 10  # per version only the run's artifact listing remains
     assert second.requests < first.requests / 2
@@ -204,7 +214,10 @@ def test_failed_versions_are_reported_and_the_others_captured(batch_registry, tm
     assert "failed: BatchA v999: model version BatchA/999 does not exist" in result.output
     assert f"failed: BatchB v{b[1]}:" in result.output
     assert "2 captured, 0 unchanged, 2 failed" in result.output
-    assert not [p for p in tmp_path.rglob(".snap-*")]
+    assert not [p for p in tmp_path.rglob(".snap-*") if p.name != ".snap-census"]
+    # BatchB was read whole: its listed versions include the one that failed, which is not taken for deleted
+    assert [(c["models"], c["failed"]) for c in censuses(tmp_path)] == \
+        [({"BatchB": sorted(b, key=int)}, {"BatchA": ["999"], "BatchB": [b[1]]})]
 
 
 @pytest.mark.parametrize("failing", ["run listing", "model file"])

@@ -21,6 +21,7 @@ Store-aware:
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import threading
 import time
@@ -28,6 +29,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
 from snapshot.capture.ahead import Ahead
+from snapshot.capture.census import Census
 from snapshot.capture.journal import Journal
 from snapshot.capture.result import BatchResult, FailedVersion
 from snapshot.capture.reuse import model_files_of, newest_snapshot, same_content
@@ -40,6 +42,7 @@ from snapshot.sources import http_count
 from snapshot.sources.client import ClientSource, PrefetchedSource
 from snapshot.sources.connection import Connection, http_settings
 from snapshot.sources.search import CHUNK, Prefetcher
+from snapshot.store.backend import write_refused
 from snapshot.store.layout import qualified_name
 
 
@@ -56,9 +59,11 @@ class BatchCapture:
         if conn.workspace is not None:  # each workspace resumes on its own (the same name may be in several)
             selection = {**selection, "workspace": conn.workspace}
         self.journal = Journal(store, selection, resume)
+        self.census = Census({**selection, "prompts": options.prompts})
         self.result = BatchResult(resumed=self.journal.resumed, journal=self.journal.path)
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self._refusal: SnapError | None = None  # the store refused a write (full disk, read-only): the run stops
         self._run_sources: dict[str, str] = {}  # download URI -> snapshot path written this run
         self._left: dict[str, int] = {}  # versions of each model still running
         self._per_model: dict[str, dict] = {}
@@ -90,17 +95,21 @@ class BatchCapture:
                 planned += 1
             self._drain()
             pool.shutdown(wait=True)
+            if self._refusal is not None:  # the store refused a write: no version can be kept, so stop (exit 6)
+                raise self._refusal
             if self._halted():  # the circuit breaker: keep the journal, so that running again resumes
                 self.journal.flush()
                 self.result.stop(self.policy.reason, self._left, [rm["name"] for _, rm, _ in models[planned:]])
             else:
                 self.journal.remove()
+                self._write_census()
         except BaseException as exc:  # Ctrl-C, or a failure outside any one version: keep what finished
             self.result.interrupted = isinstance(exc, KeyboardInterrupt)
             self._stop.set()
             self.policy.cancel("the capture was interrupted")  # retry waits end now, not after Retry-After
             pool.shutdown(wait=True, cancel_futures=True)
-            self.journal.flush()
+            with contextlib.suppress(*((OSError, SnapError) if self._refusal else ())):
+                self.journal.flush()  # where the store refused writes, the journal cannot be written either
             if not self.result.interrupted:
                 raise
         finally:
@@ -109,6 +118,11 @@ class BatchCapture:
             self.result.requests = counter.requests
             self.result.seconds = time.monotonic() - started
         return self.result
+
+    def _write_census(self) -> None:
+        """Every planned version was attempted: record which the registry listed (snapshot.capture.census)."""
+        if self.census.models:
+            self.census.write(self.store, self.result, lambda name: qualified_name(name, self.conn.workspace))
 
     def _halted(self) -> bool:
         """True once the server is gone (the transport's circuit breaker) or the batch was stopped."""
@@ -131,6 +145,8 @@ class BatchCapture:
             self.progress.model_done(name, {"failed": 1})
             return
         mvs = self._wanted(name, mvs, wanted)
+        if wanted is None:
+            self.census.listed(qualified_name(name, self.conn.workspace), [str(mv["version"]) for mv in mvs])
         todo = [mv for mv in mvs if not self.journal.is_done(name, str(mv["version"]))]
         with self._lock:
             self._left[name] = len(todo)
@@ -183,12 +199,23 @@ class BatchCapture:
             return
         try:
             status = self._capture(requested_uri, name, version, pre)
-        except SnapError as exc:
-            status = self._failed(name, version, str(exc))
         except Exception as exc:  # noqa: BLE001 - one bad version must not stop the others
+            if self._refused(exc):
+                return
             first_line = str(exc).splitlines()[0][:300] if str(exc) else ""
-            status = self._failed(name, version, f"{type(exc).__name__}: {first_line}")
+            reason = str(exc) if isinstance(exc, SnapError) else f"{type(exc).__name__}: {first_line}"
+            status = self._failed(name, version, reason)
         self._finish(name, version, status)
+
+    def _refused(self, exc: Exception) -> bool:
+        """Whether the store's filesystem refused a write (full, over quota, read-only): then the whole run stops."""
+        refusal = write_refused(self.store, exc)
+        if refusal is None:
+            return False
+        with self._lock:
+            self._refusal = self._refusal or refusal
+        self._stop.set()
+        return True
 
     def _capture(self, requested_uri: str, name: str, version: str, pre: dict) -> str:
         earlier_path = newest_snapshot(self.store, qualified_name(name, self.conn.workspace), version)
@@ -269,19 +296,3 @@ class BatchCapture:
         self.progress.version_done(status)
         if model_finished:
             self.progress.model_done(name, counts)
-
-
-def plan_models(prefetcher: Prefetcher, targets: list[tuple[str, str, set | None]], all_models: bool,
-                filter_string: str | None):
-    """(requested_uri, registered model, wanted versions or None for all) for each model to capture.
-
-    `targets`: (requested_uri, name, versions or None) from the URIs given; with
-    `all_models`, every registered model matching `filter_string` instead.
-    """
-    if all_models:
-        for rm in list(prefetcher.registered_models(filter_string)):
-            yield f"models:/{rm['name']}", rm, None
-        return
-    for requested_uri, name, versions in targets:  # a model named but missing is the user's error: raise
-        yield requested_uri, prefetcher.registered_model(name), versions
-

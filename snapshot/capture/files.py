@@ -52,7 +52,8 @@ def capture_batch(request: CaptureRequest, progress):
 
 
 def _run_batch(request: CaptureRequest, progress):
-    from snapshot.capture.batch import BatchCapture, plan_models
+    from snapshot.capture.batch import BatchCapture
+    from snapshot.capture.plan import plan_models
 
     store = open_store(default_store(request.store))
     conn = connect(request.tracking_uri, request.registry_uri)
