@@ -15,11 +15,13 @@ import shlex
 from diff.changes import DiffOptions, DiffResult
 from diff.engine import diff_snapshots, side_of
 from history import state as st
+from history.deletions import model_departures, version_deletions
 from history.events import Changelog, Event, summarize
 from history.parallel import map_models
 from history.source import Snap, StoreView, between, newest_at
 from history.when import stem_to_iso
 from snapshot.errors import SnapshotNotFound
+from snapshot.store.layout import version_order
 
 _MODEL_PARTS = ("registered_model.", )
 
@@ -53,28 +55,41 @@ def changelog(view: StoreView, since: str, until: str, models: list[str] | None 
         if name not in known:
             raise SnapshotNotFound(f"--model {name!r}: no snapshots of it in store {view.root} "
                                    f"(models there: {', '.join(known) or 'none'})")
-    busy = [m for m in models or known if between(view.by_model[m], since, until)]
+    busy = [m for m in models or known if between(view.by_model[m], since, until) or _unlisted(view, m, since, until)]
     found = map_models(functools.partial(_events_of, since=since, until=until, gap=gap_seconds), view, busy, workers)
-    events = [e for own in found for e in own]
+    events = [e for own in found for e in own] + model_departures(view, since, until, models)
     return Changelog(stem_to_iso(since) if since else None, stem_to_iso(until), tuple(models or ()),
                      sorted(events, key=lambda e: e.sort_key))
+
+
+def _unlisted(view: StoreView, model: str, since: str, until: str) -> bool:
+    """A census in the window lists the model without some version the store holds (one may have gone)."""
+    known = set(view.versions_of[model])
+    return any(model in c.models and known - c.models[model] for c in view.censuses.between(since, until))
 
 
 def _events_of(view: StoreView, model: str, since: str, until: str, gap: float) -> list[Event]:
     """One model's events in the window: its registered model's, deletions, then each version's."""
     window = between(view.by_model[model], since, until)
     base = _model_base(view, model, since, window, gap)
-    events = _model_events(view, model, base, window, gap) + _gone(view, model, base, (since, until))
+    last = newest_at(view.by_model[model], until)
+    rm_changed = base is None or st.registered_model(view, base) != st.registered_model(view, last)
+    events = _model_events(view, model, base, window, gap, since)
+    events += version_deletions(view, model, (since, until), rm_changed)
     for version in sorted({s.version for s in window}, key=lambda v: (len(v), v)):
         events += _version_events(view, model, version, since, until)
     return events
 
 
-def _model_events(view: StoreView, model: str, base: Snap | None, window: list[Snap], gap: float) -> list[Event]:
-    """The registered model through its snapshots: appeared, alias moves, tags, description."""
-    events, prev, prev_snap = [], None, base
+def _model_events(view: StoreView, model: str, base: Snap | None, window: list[Snap], gap: float,
+                  since: str) -> list[Event]:
+    """The registered model through its snapshots: appeared, alias moves, tags, description.
+
+    `base` is read for the state at `since`, but a change is said to be seen after the model's newest snapshot
+    then (base may be another of that capture's): a window and the same span cut in two report the same moments."""
+    events, prev, prev_snap = [], None, None
     if base is not None:
-        prev = _model_part(st.registered_model(view, base))
+        prev, prev_snap = _model_part(st.registered_model(view, base)), newest_at(view.by_model[model], since)
     for snap in window:
         now = _model_part(st.registered_model(view, snap))
         if prev is None and prev_snap is None:
@@ -221,19 +236,16 @@ def _version_events(view: StoreView, model: str, version: str, since: str, until
 
 def _appeared(view: StoreView, model: str, version: str, snap: Snap) -> Event:
     """A new version, summarized against the highest lower version there was when it appeared."""
-    lower = [v for v in view.versions_of[model] if v != version and _number(v) < _number(version)]
+    lower = [v for v in view.versions_of[model] if v != version and version_order(v) < version_order(version)]
     earlier = [(v, newest_at(view.by_version[(model, v)], snap.stem)) for v in lower]
     earlier = [(v, s) for v, s in earlier if s is not None]
     if not earlier:
         return Event("versions", "appeared", model, version, None, after=_iso(snap))
-    v, other = max(earlier, key=lambda pair: _number(pair[0]))
+    v, other = max(earlier, key=lambda pair: version_order(pair[0]))
     summary = summarize(diff_docs(view.load(other), view.load(snap), _CONTENT))
     return Event("versions", "appeared", model, version, None, old=v, after=_iso(snap),
                  detail=f"compared with v{v}", breaking=bool(summary.breaking), summary=summary)
 
-
-def _number(version: str) -> tuple:
-    return (0, int(version), "") if version.isdigit() else (1, 0, version)
 
 
 def _step(view: StoreView, model: str, version: str, pair: tuple[Snap, Snap]) -> list[Event]:
@@ -267,31 +279,3 @@ def _version_part(doc: dict) -> dict:
     mv.pop("aliases", None)
     mv.pop("last_updated_timestamp", None)
     return {**doc, "manifest": None, "registered_model": None, "model_version": mv}
-
-
-def _gone(view: StoreView, model: str, base: Snap | None, window: tuple[str, str]) -> list[Event]:
-    """Versions a whole-model capture in the window no longer found (see history.state)."""
-    since, until = window
-    last = newest_at(view.by_model[model], until)
-    if base is not None and st.registered_model(view, base) == st.registered_model(view, last):
-        return []  # the registered model never changed, so nothing was deleted (MLflow bumps it on delete)
-    now = st.gone_at(view, model, until)
-    before = st.gone_at(view, model, since, list(now)) if since else {}
-    events = []
-    for version in sorted(set(now) - set(before), key=_number):
-        snaps = view.by_version[(model, version)]
-        missed = st.newest_whole(view, model, until) if not since else _first_missing(view, model, snaps, since, until)
-        events.append(Event("versions", "deleted", model, version, None, before=_iso(newest_at(snaps, until)),
-                            after=_iso(missed), detail=f"not in the whole-model capture of {model} at {_iso(missed)}: "
-                            "deleted, or its capture failed"))
-    return events
-
-
-def _first_missing(view: StoreView, model: str, snaps: list[Snap], since: str, until: str) -> Snap | None:
-    """The first whole-model capture in the window that missed the version."""
-    last = newest_at(snaps, until)
-    rm = st.registered_model(view, last)
-    for snap in between(view.by_model[model], max(since, last.stem), until):
-        if st.is_whole_model(view, snap) and st.registered_model(view, snap) != rm:
-            return snap
-    return st.newest_whole(view, model, until)

@@ -41,7 +41,7 @@ COMPARE_IGNORES = (
     "unavailable.permissions",  # and perhaps no permission API: permissions are not compared
 )
 _OPTIONS = DiffOptions(ignore=COMPARE_IGNORES)
-_WEIGHTS = {"model_uuid": 4, "files": 2, "run": 1}
+_WEIGHTS = {"model_uuid": 4, "files": 2, "run": 1, "prompt": 2}
 
 
 @dataclass(frozen=True)
@@ -146,6 +146,9 @@ def _fingerprints(doc: dict) -> dict[str, object]:
     metrics = {k: (v or {}).get("value") for k, v in (run.get("metrics") or {}).items()}
     if run.get("params") or metrics:
         out["run"] = (tuple(sorted((run.get("params") or {}).items())), tuple(sorted(metrics.items())))
+    template = ((doc.get("model_version") or {}).get("tags") or {}).get("mlflow.prompt.text")
+    if template:  # a prompt has no model files and no run: its template is what it is
+        out["prompt"] = template
     return out
 
 

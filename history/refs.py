@@ -67,11 +67,21 @@ def _version_at(view: StoreView, target: str, name: str, version: str, at: str) 
                                f"(its first is {stem_to_iso(snaps[0].stem)})")
     gone = st.gone_at(view, name, at, [version])
     if version in gone:
-        raise SnapshotNotFound(f"{target!r}: {name} v{version} was gone at {stem_to_iso(at)} (not in the whole-model "
-                               f"capture at {stem_to_iso(gone[version].stem)}); "
+        raise SnapshotNotFound(f"{target!r}: {name} v{version} was gone at {stem_to_iso(at)} (not found by the "
+                               f"capture at {stem_to_iso(gone[version])}); "
                                f"its last snapshot is {stem_to_iso(snap.stem)}")
-    following = next_after(snaps, at)
-    return Resolution(target, name, version, snap, following.stem if following else None)
+    return Resolution(target, name, version, snap, _next_look(view, name, next_after(snaps, at), at))
+
+
+def _next_look(view: StoreView, name: str, following: Snap | None, at: str) -> str | None:
+    """When the store next looked at the model after `at`: its next snapshot, or (the time it finished) a capture
+    begun later whose census would have listed it (an unchanged or a deleted version gets no new snapshot)."""
+    limit = following.stem if following else None
+    for stem in view.censuses.stems:
+        census = view.censuses.get(stem) if stem > at else None
+        if census and at < census.started < (limit or "~") and census.covers(name, st.is_prompt(view, name)):
+            return census.stem
+    return limit
 
 
 def _alias_at(view: StoreView, target: str, name: str, alias: str, at: str) -> Resolution:
@@ -86,8 +96,7 @@ def _alias_at(view: StoreView, target: str, name: str, alias: str, at: str) -> R
         raise SnapshotNotFound(f"{target!r}: alias {alias!r} of {name} was not set at {stem_to_iso(model_snap.stem)} "
                                f"(aliases then: {have})")
     resolved = _version_at(view, target, name, str(aliases[alias]), at)
-    following = next_after(own, at)
-    return Resolution(target, name, resolved.version, resolved.snap, following.stem if following else None)
+    return Resolution(target, name, resolved.version, resolved.snap, _next_look(view, name, next_after(own, at), at))
 
 
 def _parts(base: str, view: StoreView, target: str, model: str | None) -> tuple[str, str, str]:

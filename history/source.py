@@ -13,6 +13,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
+from history.census import Censuses
 from snapshot.errors import SnapshotNotFound
 from snapshot.formats.files import load_snapshot
 from snapshot.store.backend import Store, open_store
@@ -52,6 +53,7 @@ class StoreView:
         if not self.root.is_store():
             raise SnapshotNotFound(f"store {self.root} does not exist; pass --store DIR or set SNAP_STORE")
         self._group(_snaps(self.root))  # the store's index: metadata only, no snapshot opened
+        self.censuses = Censuses(self.root)  # the batch captures' roll calls: names listed, none opened yet
         self._docs: dict[Path | str, dict] = {}
 
     def _group(self, snaps: list[Snap]) -> None:

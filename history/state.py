@@ -2,14 +2,19 @@
 
 State at T: for each (model, version), its newest snapshot captured at or before
 T (dedupe writes no file for an unchanged version, so its last snapshot still
-holds). A deleted version also writes no file; the store can tell it is gone
-only from a whole-model capture (`models:/NAME`, as `snap capture --all` makes)
-that came after it: every version of a model carries the registered model, and
-MLflow bumps the registered model on each change (a deletion included), so a
-capture of the whole model that saw a newer registered model rewrote every
-version it found. A version left behind with the older one was not found:
-deleted, or its capture failed. A model that stopped matching `--filter`, or was
-deleted whole, leaves no trace at all.
+holds). A deleted version writes no file either; the store tells it is gone in
+two ways:
+- a census (history/census.py): a batch capture's roll call of what the
+  registry listed. A version it does not list, last captured before that run
+  began, was gone; with `--all` and no `--filter`, so was a model it does not
+  list. This is what the server said, so it is certain.
+- for stores older than censuses, a whole-model capture (`models:/NAME`) that
+  came after it: every version of a model carries the registered model, and
+  MLflow bumps the registered model on each change (a deletion included), so a
+  capture of the whole model that saw a newer registered model rewrote every
+  version it found. A version left behind with the older one was not found:
+  deleted, or its capture failed.
+A model that stopped matching `--filter` is not taken for gone.
 """
 
 from __future__ import annotations
@@ -69,11 +74,53 @@ def newest_whole(view: StoreView, model: str, at: str, after: str = "") -> Snap 
     return None
 
 
-def gone_at(view: StoreView, model: str, at: str, candidates: list[str] | None = None) -> dict[str, Snap]:
-    """Versions of `model` the store can tell were gone at `at`: version -> the whole-model capture that missed it.
+def gone_at(view: StoreView, model: str, at: str, candidates: list[str] | None = None) -> dict[str, str]:
+    """Versions of `model` the store can tell were gone at `at`: version -> the stem of the capture that missed it.
 
     `candidates` limits the versions looked at (each one costs opening its last snapshot).
     """
+    return {**whole_gone(view, model, at, candidates), **census_gone(view, model, at, candidates)}
+
+
+def census_gone(view: StoreView, model: str, at: str, candidates: list[str] | None = None,
+                listed_only: bool = False) -> dict[str, str]:
+    """Versions of `model` the newest census at `at` that could tell says were gone: version -> its stem.
+
+    A census tells of a model it lists, or (`capture --all` with no --filter) of one it would have listed.
+    `listed_only`: only while the census still listed the model (not the versions of a model gone whole).
+    """
+    census = _deciding(view, model, at, listed_only)
+    if census is None:
+        return {}
+    listed = census.models.get(model)
+    failed, gone = census.failed.get(model, frozenset()), {}
+    for version in candidates if candidates is not None else view.versions_of[model]:
+        if (listed is not None and version in listed) or version in failed:
+            continue
+        last = newest_at(view.by_version.get((model, version), []), at)
+        if last is not None and last.stem < census.started:
+            gone[version] = census.stem
+    return gone
+
+
+def _deciding(view: StoreView, model: str, at: str, listed_only: bool):
+    """The newest census at `at` that listed `model`, or would have (None if none can tell)."""
+    for stem in reversed([s for s in view.censuses.stems if s <= at]):
+        census = view.censuses.get(stem)
+        if model in census.models:
+            return census
+        if not listed_only and not census.filtered and census.covers(model, is_prompt(view, model)):
+            return census
+    return None
+
+
+def is_prompt(view: StoreView, model: str) -> bool:
+    """Whether the model's newest snapshot is of one of MLflow's prompts (`--all` may leave those out)."""
+    return (view.load(view.by_model[model][-1]).get("manifest") or {}).get("kind") == "prompt"
+
+
+def whole_gone(view: StoreView, model: str, at: str, candidates: list[str] | None = None) -> dict[str, str]:
+    """Versions a newer whole-model capture left behind with an older registered model (see above)."""
     whole = newest_whole(view, model, at)
     if whole is None:
         return {}
@@ -84,7 +131,7 @@ def gone_at(view: StoreView, model: str, at: str, candidates: list[str] | None =
             continue
         last = newest_at(view.by_version[(model, version)], at)
         if last is not None and last.stem < whole.stem and registered_model(view, last) != rm:
-            gone[version] = whole
+            gone[version] = whole.stem
     return gone
 
 
@@ -101,3 +148,12 @@ def state_at(view: StoreView, at: str, models: list[str] | None = None) -> dict[
         for version in gone_at(view, model, at):
             state.pop((model, version), None)
     return state
+
+
+def census_gone_all(store, at: str) -> list[tuple[str, str]]:
+    """(model, version) of every version the newest census at `at` says was gone (`snap sql --at`: no snapshot
+    is opened but the newest of a model the census no longer lists, to tell a prompt)."""
+    view = StoreView(store)
+    if view.censuses.at(at) is None:
+        return []
+    return [(model, version) for model in view.models() for version in sorted(census_gone(view, model, at))]

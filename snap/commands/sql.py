@@ -15,7 +15,7 @@ def sql(
     query: str = typer.Argument(..., metavar="QUERY", help="one SQL statement (DuckDB's dialect)"),
     store: str | None = Store,
     fmt: str = typer.Option("table", "--format", help="table, csv or json"),
-    at: str | None = typer.Option(None, "--at", metavar="WHEN", help="the registry as the store knew it then: `latest` holds each version's newest snapshot captured at or before WHEN (an ISO date or time, a capture time, yesterday, now, or a span such as 7d)"),
+    at: str | None = typer.Option(None, "--at", metavar="WHEN", help="the registry as the store knew it then: `latest` holds each version's newest snapshot captured at or before WHEN, without the versions a capture --all found gone by then (an ISO date or time, a capture time, yesterday, now, or a span such as 7d)"),
 ) -> None:
     """Run SQL over the store's Parquet dataset (DuckDB), offline.
 
@@ -33,13 +33,15 @@ def sql(
 
     if fmt not in FORMATS:
         raise BadOption(f"--format must be table, csv or json, not {fmt!r}")
-    moment = None
+    moment, gone = None, None
     if at is not None:
+        from history.state import census_gone_all
         from history.when import parse_when, stem_to_iso
 
-        moment = stem_to_iso(parse_when(at, option="--at"))
+        stem = parse_when(at, option="--at")
+        moment, gone = stem_to_iso(stem), census_gone_all(store, stem)
     fs, root = store_filesystem(store)
-    columns, rows = run_query(fs, root, query, moment)
+    columns, rows = run_query(fs, root, query, moment, gone)
     typer.echo(render_rows(columns, rows, fmt), nl=False)
 
 

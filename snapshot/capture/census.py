@@ -21,14 +21,11 @@ import json
 from snapshot.capture.result import BatchResult
 from snapshot.formats.document import utc_now
 from snapshot.store.backend import open_store
-from snapshot.store.layout import file_stem
+from snapshot.store.layout import file_stem, version_order
 
 DIRNAME = ".snap-census"
 FORMAT = 1
 
-
-def _version_order(version: str) -> tuple:
-    return (0, int(version), "") if version.isdigit() else (1, 0, version)
 
 
 class Census:
@@ -42,7 +39,7 @@ class Census:
 
     def listed(self, store_name: str, versions: list[str]) -> None:
         """Every version the registry listed for a model read whole."""
-        self.models[store_name] = sorted({str(v) for v in versions}, key=_version_order)
+        self.models[store_name] = sorted({str(v) for v in versions}, key=version_order)
 
     def write(self, store, result: BatchResult, store_name_of) -> str:
         """Write the census into `store`; its path relative to the store."""
@@ -52,7 +49,7 @@ class Census:
             failed.setdefault(store_name_of(f.name), set()).add(f.version)
         body = {"format": FORMAT, "started_at": self.started_at, "finished_at": finished_at,
                 "selection": self.selection, "models": self.models,
-                "failed": {name: sorted(v, key=_version_order) for name, v in failed.items()}}
+                "failed": {name: sorted(v, key=version_order) for name, v in failed.items()}}
         rel = f"{DIRNAME}/{file_stem(finished_at)}.json"
         data = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
         open_store(store).write(rel, data.encode("utf-8"))

@@ -28,6 +28,8 @@ VIEWS = {
 
 _LATEST = (f"CREATE VIEW latest AS SELECT * EXCLUDE ({PARTITION}) FROM snapshots {{where}}"
            "QUALIFY row_number() OVER (PARTITION BY model, version ORDER BY captured_at DESC) = 1")
+_GONE = ("NOT EXISTS (SELECT 1 FROM snap_gone g WHERE g.model = snapshots.model "
+         "AND g.version = snapshots.version) ")
 
 
 class DatasetNotFound(SnapError):
@@ -63,16 +65,19 @@ def _register(con, fs, name: str, folder: str) -> None:
                                   filesystem=fs, partition_base_dir=folder))
 
 
-def latest_view(at: str | None = None) -> str:
-    """`latest`: each version's newest snapshot, or (with `at`, an ISO time in UTC) its newest captured by then."""
-    where = f"WHERE captured_at <= CAST({_quote(at)} AS TIMESTAMPTZ) " if at else ""
-    return _LATEST.format(where=where)
+def latest_view(at: str | None = None, gone: bool = False) -> str:
+    """`latest`: each version's newest snapshot, or (with `at`, an ISO time in UTC) its newest captured by then;
+    `gone`: without the versions in the table snap_gone."""
+    where = [f"captured_at <= CAST({_quote(at)} AS TIMESTAMPTZ) "] if at else []
+    where += [_GONE] if gone else []
+    return _LATEST.format(where=f"WHERE {'AND '.join(where)}" if where else "")
 
 
-def connect(fs, root: str, at: str | None = None):
+def connect(fs, root: str, at: str | None = None, gone: list[tuple[str, str]] | None = None):
     """A DuckDB connection with the documented views over the dataset of the store at `root`.
 
-    `at` (an ISO time in UTC) makes `latest` the registry as the store knew it then (`snap sql --at`).
+    `at` (an ISO time in UTC) makes `latest` the registry as the store knew it then (`snap sql --at`):
+    `gone`, (model, version) pairs known deleted by then, are left out of it.
     """
     import duckdb
 
@@ -84,16 +89,20 @@ def connect(fs, root: str, at: str | None = None):
     con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
     for name in TABLE_NAMES:  # DuckDB keeps each registered dataset alive with the connection
         _register(con, fs, name, posixpath.join(base, name))
-    con.execute(latest_view(at))
+    if gone:
+        con.execute("CREATE TEMP TABLE snap_gone (model VARCHAR, version VARCHAR)")
+        con.executemany("INSERT INTO snap_gone VALUES (?, ?)", [list(pair) for pair in gone])
+    con.execute(latest_view(at, bool(gone)))
     con.create_function("version_key", version_key, ["VARCHAR"], "VARCHAR")
     return con
 
 
-def run_query(fs, root: str, sql: str, at: str | None = None) -> tuple[list[str], list[tuple]]:
-    """(column names, rows) of one SQL statement over the dataset (`latest` as of `at`, when given)."""
+def run_query(fs, root: str, sql: str, at: str | None = None,
+              gone: list[tuple[str, str]] | None = None) -> tuple[list[str], list[tuple]]:
+    """(column names, rows) of one SQL statement over the dataset (`latest` as of `at`, without `gone`)."""
     import duckdb
 
-    con = connect(fs, root, at)
+    con = connect(fs, root, at, gone)
     try:
         result = con.execute(sql)
         if result.description is None:

@@ -130,10 +130,11 @@ class Entry:
 
     @property
     def sort_key(self):
-        return (self.model, _version_key(self.version), self.stem)
+        return (self.model, version_order(self.version), self.stem)
 
 
-def _version_key(version: str):
+def version_order(version: str) -> tuple:
+    """Sort key of a version: numbers as numbers (2 before 10), then any other name."""
     return (0, int(version), "") if version.isdigit() else (1, 0, version)
 
 
