@@ -63,7 +63,7 @@ def test_capture_list_log_report_diff_on_s3(s3, registry, mlflow_server, tmp_pat
     rows = json.loads(snap("list", "--store", store, "--format", "json").stdout)
     assert [(r["model"], r["version"]) for r in rows] == [("Churn", v) for v in versions]
     assert all(r["path"].startswith("s3://snaps/nightly/Churn/v") for r in rows)
-    keys = [k for k in s3.keys("snaps") if k.split("/")[1] not in (".index", "parquet")]  # not the index, dataset
+    keys = [k for k in s3.keys("snaps") if k.split("/")[1] not in (".index", "parquet", ".snap-census")]  # not the index, dataset, census
     assert sum(k.endswith(".json") for k in keys) == len(versions)
     assert sum(k.endswith(".parquet") for k in keys) == len(versions)
     log = snap("log", f"Churn/{versions[-1]}", "--store", store)
