@@ -48,7 +48,7 @@ class ObjectStore(Store):
     def listdir(self, rel: str) -> list[Item]:
         with storage_errors(self.file(rel), writing=False):
             try:
-                found = self.fs.ls(self._key(rel), detail=True, refresh=True)
+                found = self._listing(self._key(rel), folder_only=True)
             except FileNotFoundError:
                 return []
         return [Item(f["name"].rstrip("/").rsplit("/", 1)[-1], f["type"] == "directory", _mtime(f)) for f in found]
@@ -56,11 +56,25 @@ class ObjectStore(Store):
     def find(self, rel: str = "") -> list[str]:
         with storage_errors(self.file(rel), writing=False):
             try:
-                keys = self.fs.find(self._key(rel))
+                keys = list(self._listing(self._key(rel), folder_only=False))
             except FileNotFoundError:
                 return []
         strip = len(self.root) + 1
         return sorted(k[strip:] for k in keys if k.startswith(self.root + "/"))
+
+    def _listing(self, key: str, folder_only: bool):
+        """The objects in a folder (`folder_only`: and its subfolders, as directories) or under it.
+
+        On S3 this is one ListObjectsV2 request: the folder is given as a prefix of its parent, since s3fs
+        asks more of a folder it finds empty (ls lists the parent too, find sends a HEAD and a second
+        listing), to tell a file from a folder. A store only ever lists folders.
+        """
+        parent, _, name = key.rpartition("/")
+        if self.scheme not in ("s3", "s3a") or not parent:
+            return self.fs.ls(key, detail=True, refresh=True) if folder_only else self.fs.find(key)
+        if folder_only:
+            return list(self.fs.find(parent, maxdepth=1, withdirs=True, detail=True, prefix=f"{name}/").values())
+        return self.fs.find(parent, prefix=f"{name}/")
 
     def remove(self, rels: list[str]) -> None:
         if rels:
