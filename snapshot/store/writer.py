@@ -45,9 +45,16 @@ class Known:
     def __init__(self, store: Store):
         self.store = store
         self.parts: dict[str, idx.Rows] = {}
+        self.loading: dict[str, threading.Lock] = {}  # one a model folder, held while its rows are read
 
     def rows(self, folder: str) -> idx.Rows:
+        """A model folder's rows, read once. Only writers of that model wait for the reading: on object
+        storage it is several requests, and the other models' writes go on meanwhile."""
         with _LOCK:
+            if folder in self.parts:
+                return self.parts[folder]
+            loading = self.loading.setdefault(folder, threading.Lock())
+        with loading:
             if folder not in self.parts:
                 rows = idx.load_rows(self.store, folder)
                 if rows.rebuilt and (rows.rows or rows.segments):  # written back before a new row can hide them
@@ -63,8 +70,9 @@ class Known:
         return self.rows(path.split("/", 1)[0]).rows.get(path)
 
     def add(self, row: dict) -> None:
+        rows = self.rows(idx.folder_of(row))
         with _LOCK:
-            self.rows(idx.folder_of(row)).add(row)
+            rows.add(row)
 
 
 def index_of(store: Store) -> Known:
