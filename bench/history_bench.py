@@ -5,7 +5,8 @@ models of VERSIONS versions each, all captured on night one, and CHANGED of them
 (one per model, spread over the models) captured again on night two with a
 metric moved and a param changed, as a retrained version would be. Every
 snapshot is a full, sealed document. Then times `snap changes --store STORE`
-(process start to exit, the default window: between the two newest captures)
+(process start to exit, the default window: between the two newest captures;
+each night's census, as `capture --all` leaves, lists every version)
 and checks that it found exactly the CHANGED content changes.
 
     .venv/bin/python bench/history_bench.py [--models 1000] [--versions 100] [--changed 1000] [--root DIR]
@@ -25,6 +26,7 @@ import sys
 import time
 from pathlib import Path
 
+from snapshot.capture.census import DIRNAME as CENSUS_DIR
 from snapshot.formats.document import dumps, seal
 from snapshot.store.backend import open_store
 from snapshot.store.index import append, row_of
@@ -69,6 +71,18 @@ def build(store: Path, models: int, versions: int, changed: int) -> None:
                 night2 = night1.replace("2026-11-25", "2026-11-26")
                 _write(store, _doc(base, f"Model{m:04d}", v, night2, True), rows)
     append(open_store(store), rows)
+    listed = {f"Model{m:04d}": [str(v) for v in range(1, versions + 1)] for m in range(models)}
+    for night in ("2026-11-25", "2026-11-26"):
+        _census(store, listed, f"{night}T21:29:00.000000Z", f"{night}T21:59:00.000000Z")
+
+
+def _census(store: Path, listed: dict, started: str, finished: str) -> None:
+    """The roll call each night's `capture --all` leaves (snapshot/capture/census.py): every version listed."""
+    body = {"format": 1, "started_at": started, "finished_at": finished, "failed": {}, "models": listed,
+            "selection": {"all": True, "filter": None, "prompts": "exclude", "workspace": None}}
+    path = store / CENSUS_DIR / f"{file_stem(finished)}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(body, sort_keys=True, separators=(",", ":")) + "\n", encoding="utf-8")
 
 
 def _cpu() -> float:
