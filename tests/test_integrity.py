@@ -186,3 +186,18 @@ def test_a_content_hash_that_is_not_a_hash_is_never_quoted(tmp_path):
     warning = modified_warning(loaded)
     assert warning.startswith("this snapshot was modified after capture: its content_hash is not a sha256 hash")
     assert "<img" not in warning
+
+
+def test_a_capture_time_edited_by_hand_is_refused_and_verify_reports_it(store):
+    """captured_at is outside the content hash (two captures of one content hash alike); a store file is named
+    for its capture time, so an edited one no longer matches its name."""
+    path = sorted(Path(store).glob("Churn/v*/*.json"))[0]
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["manifest"]["captured_at"] = "2020-01-01T00:00:00.000000Z"
+    path.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    proc = snap("report", str(path), check=False)
+    assert proc.returncode == 2, proc.stderr
+    assert "captured_at is not the capture time" in proc.stderr and "Traceback" not in proc.stderr
+    verify = snap("verify", str(store), "--format", "json", check=False)
+    assert verify.returncode == 1
+    assert [c["path"] for c in json.loads(verify.stdout)["files"] if c["status"] == "modified"] == [str(path)]

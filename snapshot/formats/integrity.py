@@ -27,6 +27,7 @@ from snapshot.formats.inert import terminal_safe
 ALLOW_ENV = "SNAP_ALLOW_MODIFIED"
 OK, MODIFIED, DAMAGED = "ok", "modified", "damaged"
 _HASH = re.compile(r"sha256:[0-9a-f]{64}")
+_STAMP = re.compile(r"(\d{8}T\d{6}(?:\.\d{1,6})?Z)\.(?:json|parquet)")
 EXIT_PROBLEMS = 1  # `snap verify`: some file is modified or damaged (documented in README)
 
 
@@ -40,20 +41,33 @@ class Seal:
 
     stored: str | None
     computed: str
+    stamp: str | None = None  # the capture time its store file is named for, when the manifest says another
 
     @property
     def intact(self) -> bool:
-        return self.stored == self.computed
+        return self.stored == self.computed and self.stamp is None
 
 
-def seal_of(doc: dict) -> Seal:
+def seal_of(doc: dict, where: str | os.PathLike | None = None) -> Seal:
+    """The document's seal; with `where`, a store file's name is checked against `manifest.captured_at` too
+    (the content hash leaves the capture time out, so two captures of the same content hash alike)."""
     manifest = doc.get("manifest") if isinstance(doc.get("manifest"), dict) else {}
     stored = manifest.get("content_hash")
     try:
         computed = content_hash(doc)
     except (ValueError, TypeError, RecursionError):  # values JSON cannot hold, or nesting too deep
         computed = "unhashable"
-    return Seal(stored if isinstance(stored, str) else None, computed)
+    return Seal(stored if isinstance(stored, str) else None, computed, _stamp_mismatch(manifest, where))
+
+
+def _stamp_mismatch(manifest: dict, where) -> str | None:
+    """The stamp of a file named as a store names it (`<capture time>.json`) when its captured_at differs."""
+    name = _STAMP.fullmatch(str(where or "").replace("\\", "/").rsplit("/", 1)[-1])
+    if name is None:
+        return None
+    captured_at = manifest.get("captured_at")
+    written = captured_at.replace("-", "").replace(":", "") if isinstance(captured_at, str) else None
+    return None if written == name.group(1) else name.group(1)
 
 
 def is_modified(doc: dict) -> bool:
@@ -61,6 +75,8 @@ def is_modified(doc: dict) -> bool:
 
 
 def _mismatch(seal: Seal) -> str:
+    if seal.stamp is not None and seal.stored == seal.computed:
+        return f"its captured_at is not the capture time {seal.stamp} its store file is named for"
     if seal.stored is None:
         return f"it has no content hash (its content hashes to {seal.computed})"
     if not _HASH.fullmatch(seal.stored):  # file content: quoted only when it is a hash, never as text to render
@@ -112,7 +128,7 @@ def _env_allows() -> bool:
 
 def enforce(doc: dict, where: str) -> dict:
     """Return `doc` if its content hash holds, or if modified snapshots are allowed; else refuse it."""
-    seal = seal_of(doc)
+    seal = seal_of(doc, where)
     if seal.intact:
         return doc
     seen = _allowed.get()
@@ -193,7 +209,7 @@ def verify_file(path: Path | str) -> FileCheck:
     except SnapError as exc:
         detail = str(exc).removeprefix(str(path)).lstrip(" :")  # the line already names the file
         return FileCheck(str(path), DAMAGED, detail)
-    seal = seal_of(doc)
+    seal = seal_of(doc, path)
     return FileCheck(str(path), OK) if seal.intact else FileCheck(str(path), MODIFIED, _mismatch(seal))
 
 
