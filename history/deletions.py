@@ -32,6 +32,8 @@ def version_deletions(view: StoreView, model: str, window: tuple[str, str], rm_c
     now = st.census_gone(view, model, until, listed_only=True)
     if rm_changed:
         now = {**st.whole_gone(view, model, until), **now}
+    if not now:
+        return []
     before = st.gone_at(view, model, since, list(now)) if since else {}
     events = []
     for version in sorted(set(now) - set(before), key=version_order):
