@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from snapshot.capture.census import DIRNAME
 from snapshot.errors import SnapshotCorrupt
-from snapshot.store.layout import DEFAULT_WORKSPACE
+from snapshot.store.layout import DEFAULT_WORKSPACE, file_stem
 
 
 class Census(NamedTuple):
@@ -44,10 +44,6 @@ class Census(NamedTuple):
         return self.selection.get("filter")
 
 
-def _stem(iso: str) -> str:
-    return iso.replace("-", "").replace(":", "")
-
-
 class Censuses:
     """A store's censuses, oldest first, each opened on first use."""
 
@@ -66,7 +62,7 @@ class Censuses:
             try:
                 data = json.loads(self.store.read(rel).decode("utf-8"))
                 self._open[stem] = Census(
-                    stem, _stem(data["started_at"]),
+                    stem, file_stem(data["started_at"]),
                     {name: frozenset(versions) for name, versions in data["models"].items()},
                     {name: frozenset(versions) for name, versions in (data.get("failed") or {}).items()},
                     data.get("selection") or {})

@@ -40,8 +40,16 @@ def default_window(view: StoreView, gap_seconds: float, models: list[str] | None
         raise SnapshotNotFound(f"store {view.root} holds no snapshots{' of ' + ', '.join(models) if models else ''}; "
                                "capture some first (snap capture --all)")
     if len(runs) == 1:
-        return "", runs[-1][1]
-    return runs[-2][1], runs[-1][1]
+        return "", _census_end(view, runs[-1][1])
+    return _census_end(view, runs[-2][1]), _census_end(view, runs[-1][1])
+
+
+def _census_end(view: StoreView, end: str) -> str:
+    """A capture ends with its census, written after its last snapshot: the census's time if it has one."""
+    for stem in view.censuses.stems:
+        if stem > end:
+            return stem if view.censuses.get(stem).started <= end else end
+    return end
 
 
 def changelog(view: StoreView, since: str, until: str, models: list[str] | None = None,

@@ -77,9 +77,10 @@ def _next_look(view: StoreView, name: str, following: Snap | None, at: str) -> s
     """When the store next looked at the model after `at`: its next snapshot, or (the time it finished) a capture
     begun later whose census would have listed it (an unchanged or a deleted version gets no new snapshot)."""
     limit = following.stem if following else None
+    prompt = st.is_prompt(view, name) if view.censuses else False
     for stem in view.censuses.stems:
         census = view.censuses.get(stem) if stem > at else None
-        if census and at < census.started < (limit or "~") and census.covers(name, st.is_prompt(view, name)):
+        if census and at < census.started < (limit or "~") and census.covers(name, prompt):
             return census.stem
     return limit
 

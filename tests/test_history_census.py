@@ -131,3 +131,12 @@ def test_compare_does_not_count_gone_models_as_one_sided(registry, offline):
                 env=offline, check=False)
     data = json.loads(proc.stdout)
     assert data["left_only"] == [] and data["right_only"] == [], data
+
+
+def test_the_default_window_ends_with_the_newest_capture_s_census(registry, offline):
+    """The filtered capture wrote no snapshot (nothing changed): the two newest captures by snapshot are the first
+    and second, and the second's census, written after its last snapshot, belongs to its window."""
+    first, second, _ = registry["moments"]
+    proc = snap("changes", "--store", registry["store"], "--gap", "1", "--format", "json", env=offline, check=False)
+    assert proc.returncode == 1, proc.stderr
+    assert _brief(json.loads(proc.stdout)["events"]) == _brief(_events(registry, offline, first, second))
