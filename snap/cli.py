@@ -6,6 +6,7 @@ Commands live in `snap/commands/`, one module per area; importing one registers 
 
 from __future__ import annotations
 
+import gc
 import signal
 import sys
 
@@ -27,7 +28,16 @@ def _take_debug(argv: list[str]) -> tuple[list[str], bool]:
 
 def main() -> None:
     """Run the app; usage errors (unknown option, missing argument) also get one line and exit 2."""
-    args, debug = _take_debug(sys.argv[1:])
+    try:
+        _run(sys.argv[1:])
+    finally:
+        # The process ends here: its objects go back to the OS, without the last full garbage collection
+        # Python runs at exit (0.3 s once mlflow is loaded, 0.6 s with an object store's client too).
+        gc.freeze()
+
+
+def _run(argv: list[str]) -> None:
+    args, debug = _take_debug(argv)
     signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         code = app(args=args, standalone_mode=False, prog_name="snap", obj={"debug": debug})
