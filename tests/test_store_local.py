@@ -171,3 +171,23 @@ def test_a_failed_write_leaves_the_index_unchanged(tmp_path):
         write_to_store(doc_of(version="3", at=T1), store)
     assert {p: p.read_bytes() for p in (store / MODELS / "Churn").iterdir()} == before
     assert [e.version for e in list_entries(store)] == ["2"]
+
+
+def test_a_capture_run_merges_the_segments_many_earlier_writes_left(tmp_path):
+    """Each write outside a run adds a segment; the next run into that model leaves one sorted segment
+    holding every row, and a run into a model with few segments leaves them as they are."""
+    from snapshot.store.writer import COMPACT_ABOVE, capture_run
+
+    store = tmp_path / "store"
+    for n in range(COMPACT_ABOVE + 1):
+        write_to_store(doc_of(version=str(n + 1), at=T0), store)
+    write_to_store(doc_of(name="Fraud", version="1", at=T0), store)
+    assert len(segment_names(open_store(store), "Churn")) == COMPACT_ABOVE + 1
+    with capture_run(store) as run:
+        write_to_store(doc_of(version="99", at=T1), run)
+        write_to_store(doc_of(name="Fraud", version="2", at=T1), run)
+    [merged] = segment_names(open_store(store), "Churn")
+    assert merged.endswith("-sorted.jsonl")
+    assert len(segment_names(open_store(store), "Fraud")) == 2
+    listed = json.loads(snap("list", "--store", str(store), "--format", "json").stdout)
+    assert sorted(int(r["version"]) for r in listed if r["model"] == "Churn") == [*range(1, COMPACT_ABOVE + 2), 99]

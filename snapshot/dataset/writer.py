@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 import pyarrow as pa
 
-from snapshot.dataset.parts import PartFile, dataset_root, list_parts, remove_parts
+from snapshot.dataset.parts import PartFile, dataset_root, is_local, list_parts, remove_parts
 from snapshot.dataset.rows import snapshot_key, typed_rows
 from snapshot.dataset.schemas import PARTITION, TABLES
 from snapshot.formats.parquet import to_table
@@ -128,11 +128,10 @@ class DatasetWriter:
         except BaseException:
             self.abort()
             raise
-        written = []
-        for table in _COMMIT_ORDER:
-            for slot in sorted(s for s in self.parts if s[0] == table):
-                written.append(self.parts.pop(slot).commit())
-        return written
+        order = [slot for table in _COMMIT_ORDER for slot in sorted(s for s in self.parts if s[0] == table)]
+        others = [self.parts.pop(slot) for slot in order if slot[0] != "snapshots"]
+        last = [self.parts.pop(slot) for slot in order if slot[0] == "snapshots"]
+        return _commit_parts(others, self.fs) + _commit_parts(last, self.fs)
 
     def _empty_tables(self) -> None:
         """A table no snapshot has rows for yet (no params anywhere) gets an empty part: every table is
@@ -155,6 +154,16 @@ class DatasetWriter:
         self.buffers.clear()
         self.rows.clear()
         self.held.clear()
+
+
+def _commit_parts(parts: list[PartFile], fs) -> list[str]:
+    """Publish parts; on an object store their uploads go at once (a request each, not one after another)."""
+    if len(parts) < 2 or is_local(fs):
+        return [part.commit() for part in parts]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(min(8, len(parts)), thread_name_prefix="snap-dataset") as pool:
+        return list(pool.map(PartFile.commit, parts))
 
 
 class _Seen:

@@ -181,6 +181,11 @@ class Store:
         """Whole or nothing: a reader sees the old object, or the new one."""
         raise NotImplementedError
 
+    def write_many(self, files: dict[str, bytes]) -> None:
+        """Several writes, each whole or nothing (an object store sends them at once)."""
+        for rel, data in files.items():
+            self.write(rel, data)
+
     def create(self, rel: str, data: bytes) -> bool:
         """Write only if nothing is there yet; False when something is (another writer won)."""
         raise NotImplementedError

@@ -281,11 +281,9 @@ def append(store: Store, rows: list[dict], suffix: str = ".jsonl") -> list[str]:
     by_folder: dict[str, list[dict]] = {}
     for row in rows:
         by_folder.setdefault(folder_of(row), []).append(row)
-    names = []
-    for folder, own in sorted(by_folder.items()):
-        names.append(segment_name(folder, suffix))
-        store.write(names[-1], encode(own))
-    return names
+    segments = {segment_name(folder, suffix): encode(own) for folder, own in sorted(by_folder.items())}
+    store.write_many(segments)
+    return list(segments)
 
 
 def compact(store: Store, rows: Rows) -> None:

@@ -192,6 +192,13 @@ class _Run:
         self.flushed = time.monotonic()
         self.folders: set[str] = set()
         self.docs: list[dict] = []
+        self.segments: dict[str, int] = {}  # segments this run added, by model folder
+
+    def appended(self, names: list[str]) -> None:
+        with _LOCK:
+            for name in names:
+                folder = name[len(idx.MODELS) + 1:].split("/", 1)[0]
+                self.segments[folder] = self.segments.get(folder, 0) + 1
 
 
 def _record(store: Store, row: dict, doc: dict) -> None:
@@ -218,7 +225,7 @@ def _record(store: Store, row: dict, doc: dict) -> None:
             rows, run.pending, run.flushed = run.pending, [], time.monotonic()
         if len(run.docs) >= AFTER_WRITE_CHUNK:
             docs, run.docs = run.docs, []
-    idx.append(store, rows)
+    run.appended(idx.append(store, rows))
     _after_write(store, docs)
 
 
@@ -248,9 +255,15 @@ def capture_run(store):
 def _finish_run(store: Store, run: _Run) -> None:
     with _LOCK:
         rows, run.pending = run.pending, []
-    idx.append(store, rows)
+    run.appended(idx.append(store, rows))
     _after_write(store, run.docs)
+    known = index_of(store)
     for folder in sorted(run.folders):
+        # A folder is listed again only when the segments it had when read, and this run's, may be too many:
+        # a request a model fewer at the end of most runs. Segments other writers add meanwhile are counted
+        # by the next run that reads the folder.
+        if len(known.rows(folder).segments) + run.segments.get(folder, 0) <= COMPACT_ABOVE:
+            continue
         if len(idx.segment_names(store, folder)) > COMPACT_ABOVE:
             idx.compact(store, idx.load_rows(store, folder))
 
