@@ -154,6 +154,23 @@ def test_two_captures_at_once_write_each_version_once(s3, registry, mlflow_serve
     assert rebuilt.startswith(f"indexed {len(pairs)} snapshots")  # the index lost no snapshot either
 
 
+def test_capture_all_on_s3_reads_the_index_and_copied_in_snapshots(s3, registry, mlflow_server, tmp_path):
+    """`--all` into object storage lists the index once for every model: the second run finds each version
+    unchanged, and so does a run into a store whose snapshots were copied in without their index."""
+    store = s3.bucket("survey") + "/nightly"
+    first = snap("capture", "--all", "--tracking-uri", mlflow_server, "--store", store)
+    captured = int(first.stdout.split(" captured, ")[0].split()[-1])
+    assert captured > 0 and f"{captured} captured, 0 unchanged, 0 failed" in first.stdout
+    again = snap("capture", "--all", "--tracking-uri", mlflow_server, "--store", store)
+    assert f"0 captured, {captured} unchanged, 0 failed" in again.stdout
+    local = tmp_path / "local"
+    snap("capture", "--all", "--tracking-uri", mlflow_server, "--store", str(local))
+    for folder in (p for p in local.iterdir() if p.is_dir() and not p.name.startswith(".") and p.name != "parquet"):
+        _copy_in(s3, "survey", f"copied/{folder.name}", folder)  # as `aws s3 sync` of the snapshots alone
+    copied = snap("capture", "--all", "--tracking-uri", mlflow_server, "--store", "s3://survey/copied")
+    assert f"0 captured, {captured} unchanged, 0 failed" in copied.stdout
+
+
 def test_verify_on_s3_reports_a_snapshot_altered_in_the_bucket(s3):
     bucket = "verified"
     store = s3.bucket(bucket) + "/store"

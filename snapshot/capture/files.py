@@ -14,7 +14,7 @@ from snapshot.sources.connection import connect, http_settings
 from snapshot.sources.resolve import resolve_versions
 from snapshot.store.backend import filesystem, is_url, local_path, open_store
 from snapshot.store.layout import STORE_FORMATS, default_store, write_to_store
-from snapshot.store.writer import capture_run
+from snapshot.store.writer import capture_run, index_of
 
 
 def capture_to_files(request: CaptureRequest) -> Iterator[str]:
@@ -68,6 +68,8 @@ def _run_batch(request: CaptureRequest, progress):
     models = list(plan_models(batch.prefetcher, targets, request.all_models, request.filter_string))
     progress.start(len(models))
     with capture_run(store):
+        if request.all_models and not store.local:  # the whole registry: two listings, not two a model
+            index_of(store).take_survey()
         return batch.run(models)
 
 

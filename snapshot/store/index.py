@@ -194,11 +194,13 @@ def model_folders(store: Store) -> list[str]:
 _CACHE: dict[tuple, tuple] = {}  # (store, folder) -> (its segment names, rows): one read per command
 
 
-def load_rows(store: Store, folder: str) -> Rows:
-    """One model folder's rows; rebuilt from its snapshots when it has no segments or a damaged one."""
+def load_rows(store: Store, folder: str, names: list[str] | None = None) -> Rows:
+    """One model folder's rows; rebuilt from its snapshots when it has no segments or a damaged one.
+
+    `names`: its segments, when the caller listed them already (writer.Known.take_survey)."""
     from snapshot.store.scan import scan_rows
 
-    names = segment_names(store, folder)
+    names = segment_names(store, folder) if names is None else names
     key = (store.url, folder)
     if names and _CACHE.get(key, ((), None))[0] == tuple(names):
         return _CACHE[key][1]

@@ -46,6 +46,22 @@ class Known:
         self.store = store
         self.parts: dict[str, idx.Rows] = {}
         self.loading: dict[str, threading.Lock] = {}  # one a model folder, held while its rows are read
+        self.survey: tuple[dict[str, list[str]], set[str]] | None = None  # see take_survey
+
+    def take_survey(self) -> None:
+        """Every model folder's segment names, and the folders the store has, in two listings.
+
+        A registry-wide capture into object storage then reads a model's rows without listing its
+        index folder and scanning its snapshot folder first: two requests a model fewer (4,352 for
+        2,176 models). A segment another writer adds later is not seen, as if listed a little earlier;
+        claims still keep that writer's content from being written twice.
+        """
+        segments: dict[str, list[str]] = {}
+        for rel in self.store.find(idx.MODELS):
+            folder, _, name = rel[len(idx.MODELS) + 1:].partition("/")
+            if name.endswith(".jsonl") and "/" not in name:
+                segments.setdefault(folder, []).append(name)
+        self.survey = segments, {i.name for i in self.store.listdir("") if i.is_dir}
 
     def rows(self, folder: str) -> idx.Rows:
         """A model folder's rows, read once. Only writers of that model wait for the reading: on object
@@ -56,11 +72,19 @@ class Known:
             loading = self.loading.setdefault(folder, threading.Lock())
         with loading:
             if folder not in self.parts:
-                rows = idx.load_rows(self.store, folder)
+                rows = self._load(folder)
                 if rows.rebuilt and (rows.rows or rows.segments):  # written back before a new row can hide them
                     idx.compact(self.store, rows)
                 self.parts[folder] = rows
             return self.parts[folder]
+
+    def _load(self, folder: str) -> idx.Rows:
+        if self.survey is None:
+            return idx.load_rows(self.store, folder)
+        segments, folders = self.survey
+        if folder not in segments and folder not in folders:  # nothing of this model in the store yet
+            return idx.Rows(folder)
+        return idx.load_rows(self.store, folder, sorted(segments.get(folder, [])) or None)
 
     def newest(self, name: str, version: str) -> dict | None:
         own = self.rows(escape_name(name)).by_version.get(version)
