@@ -15,7 +15,7 @@ class ObjectStore(Store):
         self.fs, self.root = filesystem(url)
         self.scheme = _URL.match(url).group("scheme").lower()
         self.url = f"{self.scheme}://{self.root}"
-        if hasattr(self.fs, "connect"):  # s3fs: its client is built (0.2 s of CPU) while the caller goes on
+        if self.scheme in ("s3", "s3a"):  # s3fs builds its client (0.2 s of CPU) while the caller goes on
             threading.Thread(target=_connect, args=(self.fs,), name="snap-s3-connect", daemon=True).start()
 
     def _key(self, rel: str) -> str:

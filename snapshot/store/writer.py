@@ -218,10 +218,11 @@ class _Run:
         self.docs: list[dict] = []
         self.segments: dict[str, int] = {}  # segments this run added, by model folder
 
-    def appended(self, names: list[str]) -> None:
+    def append(self, store: Store, rows: list[dict]) -> None:
+        """Rows into new segments (idx.append: one a model folder), counted by folder."""
+        idx.append(store, rows)
         with _LOCK:
-            for name in names:
-                folder = name[len(idx.MODELS) + 1:].split("/", 1)[0]
+            for folder in {idx.folder_of(row) for row in rows}:
                 self.segments[folder] = self.segments.get(folder, 0) + 1
 
 
@@ -249,7 +250,7 @@ def _record(store: Store, row: dict, doc: dict) -> None:
             rows, run.pending, run.flushed = run.pending, [], time.monotonic()
         if len(run.docs) >= AFTER_WRITE_CHUNK:
             docs, run.docs = run.docs, []
-    run.appended(idx.append(store, rows))
+    run.append(store, rows)
     _after_write(store, docs)
 
 
@@ -279,7 +280,7 @@ def capture_run(store):
 def _finish_run(store: Store, run: _Run) -> None:
     with _LOCK:
         rows, run.pending = run.pending, []
-    run.appended(idx.append(store, rows))
+    run.append(store, rows)
     _after_write(store, run.docs)
     known = index_of(store)
     for folder in sorted(run.folders):
