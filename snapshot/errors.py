@@ -74,6 +74,12 @@ class TrackingServerUnreachable(SnapError):
     exit_code = EXIT_UNREACHABLE
 
 
+class StoreUnreachable(SnapError):
+    """The object store's endpoint did not answer (no connection, a timeout, a dropped connection)."""
+
+    exit_code = EXIT_UNREACHABLE
+
+
 class CredentialsRefused(SnapError):
     """The server or the object store refused the credentials (401, 403 on the whole API)."""
 

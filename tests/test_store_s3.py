@@ -130,6 +130,21 @@ def test_refused_credentials_give_exit_5(registry, mlflow_server, tmp_path):
         assert len(done.stderr.strip().splitlines()) == 1 and PLANTED_SECRET not in done.stderr
 
 
+def test_an_object_store_that_does_not_answer_gives_exit_4(s3, registry, mlflow_server):
+    """The endpoint is a port nobody listens on: one line naming the store and the fix, no local folder."""
+    from tests.support.s3 import _free_port
+
+    env = {**os.environ, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{_free_port()}", "AWS_MAX_ATTEMPTS": "1"}
+    listed = snap("list", "--store", "s3://gone/snaps", env=env, check=False)
+    captured = snap("capture", "--all", "--tracking-uri", mlflow_server, "--store", "s3://gone/snaps",
+                    "--no-resume", env=env, check=False)
+    for done in (listed, captured):
+        assert done.returncode == 4, done.stderr
+        assert done.stderr.startswith("Error: cannot reach the object store for s3://gone/snaps")
+        assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+    assert not (Path.cwd() / "s3:").exists()
+
+
 def _concurrent_all(store: str, mlflow_server: str) -> list[subprocess.CompletedProcess]:
     cmd = [sys.executable, "-m", "snap.cli", "capture", "--all", "--tracking-uri", mlflow_server, "--store", store,
            "--workers", "4", "--no-resume"]

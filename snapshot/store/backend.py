@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from snapshot.errors import CredentialsRefused, SnapError, StoreNotWritable
+from snapshot.errors import CredentialsRefused, SnapError, StoreNotWritable, StoreUnreachable
 
 SCHEMES = {  # scheme -> (fsspec protocol, package, pip extra)
     "s3": ("s3", "s3fs", "s3"), "s3a": ("s3", "s3fs", "s3"),
@@ -105,7 +105,13 @@ def storage_errors(url: str, writing: bool):
                                   "DefaultCredentialsError", "RefreshError"):
             raise CredentialsRefused(f"no usable cloud credentials for {url} ({type(exc).__name__}); set them "
                                      "the cloud's usual way (environment, profile or role)") from None
+        if type(exc).__name__ in _UNREACHABLE:
+            raise StoreUnreachable(f"cannot reach the object store for {url} ({type(exc).__name__}); check the "
+                                   "endpoint (AWS_ENDPOINT_URL for an S3-compatible server) and the network") from None
         raise
+
+
+_UNREACHABLE = ("EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError", "ConnectionClosedError")
 
 
 def write_refused(where, exc: BaseException) -> StoreNotWritable | None:
