@@ -63,7 +63,7 @@ def capture_one(uri: str, tracking_uri: str | None = None, registry_uri: str | N
 
 def capture_to_store(uris: str | list[str] | tuple[str, ...] = (), store: StrPath | None = None,
                      tracking_uri: str | None = None, registry_uri: str | None = None, *,
-                     all_models: bool = False, fmt: str = "both") -> dict:
+                     all_models: bool = False, fmt: str = "json") -> dict:
     """Capture versions, whole models (`models:/NAME`) or, with `all_models=True`, every model into a store.
 
     Works as `snap capture` does (batches, unchanged versions skipped, resume) and returns
@@ -157,7 +157,7 @@ def list_snapshots(store: StrPath | None = None) -> list[dict]:
     return list_store(_as_path(store))
 
 
-def save(doc: dict, path: StrPath | None = None, store: StrPath | None = None, fmt: str = "both") -> list[Path | str]:
+def save(doc: dict, path: StrPath | None = None, store: StrPath | None = None, fmt: str = "json") -> list[Path | str]:
     """Write a snapshot to exactly `path` (format from its suffix), or at its place in a store; atomically.
 
     Returns the files written.

@@ -28,7 +28,7 @@ def valid(doc):
 def churn_store(registry, mlflow_server, tmp_path_factory):
     """Every Churn version captured once into a store, with the CLI."""
     store = tmp_path_factory.mktemp("store")
-    snap("capture", "models:/Churn", "--tracking-uri", mlflow_server, "--store", str(store))
+    snap("capture", "models:/Churn", "--tracking-uri", mlflow_server, "--store", str(store), "--format", "both")
     return store
 
 
@@ -207,7 +207,7 @@ def test_credentials_and_tokens_never_reach_a_snapshot(registry, mlflow_server, 
     mv = client.create_model_version("TokenLeak", v1["model_uri"], run_id=v1["run_id"], model_id=v1["model_id"])
     client.set_model_version_tag("TokenLeak", mv.version, "deploy_cmd", f"curl -H 'Bearer {token}' https://x")
     host = mlflow_server.replace("http://", "http://snapuser:s3cr3t-pw@")
-    snap("capture", f"models:/TokenLeak/{mv.version}", "--tracking-uri", host, "--store", str(tmp_path))
+    snap("capture", f"models:/TokenLeak/{mv.version}", "--tracking-uri", host, "--store", str(tmp_path), "--format", "both")
     written = [p for p in tmp_path.rglob("*") if p.is_file()]  # the store's index and claim too (#10)
     snapshots = [p for p in written if p.suffix in (".json", ".parquet") and ".index" not in p.parts
                  and p.relative_to(tmp_path).parts[0] != "parquet"]  # the dataset's parts are checked below too
@@ -231,6 +231,7 @@ def _free_port():
     (["models:/Churn@nobody"], 3, "model 'Churn' has no alias 'nobody'"),
     (["models:/NoSuchModel"], 3, "registered model NoSuchModel does not exist"),
     (["Churn/1"], 2, "'Churn/1' is not a model URI"),
+    (["models:/Churn/1", "-o", "one.json", "--format", "json"], 2, "-o takes its format from the file's suffix"),
 ])
 def test_bad_input_gives_one_line_and_no_file(registry, mlflow_server, tmp_path, args, code, message):
     proc = snap("capture", *args, "--tracking-uri", mlflow_server, "--store", str(tmp_path), check=False)

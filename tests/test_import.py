@@ -131,13 +131,15 @@ def test_import_is_deterministic(tmp_path):
     assert dumps(import_report(path)) == dumps(import_report(path))
 
 
-def test_import_into_store_writes_json_and_parquet(tmp_path):
+def test_import_into_store_writes_the_json_snapshot_and_o_parquet_the_same_document(tmp_path):
     path = write_json(tmp_path, small_report())
     store = tmp_path / "store"
     lines = list(import_files([path], store, None))
     target = store / "Churn" / "v2" / "20230731T210627.000000Z.json"
     assert lines == [f"imported {path} -> {target}"]
-    assert load_snapshot(target) == load_snapshot(target.with_suffix(".parquet")) == import_report(path)
+    assert not target.with_suffix(".parquet").exists()  # a store holds JSON; its Parquet is the dataset
+    list(import_files([path], None, tmp_path / "one.parquet"))
+    assert load_snapshot(target) == load_snapshot(tmp_path / "one.parquet") == import_report(path)
 
 
 def test_output_takes_exactly_one_file(tmp_path):
@@ -244,7 +246,8 @@ def test_every_reference_archive_round_trips_its_aliases(name, tmp_path):
     names, mapping = _archive_aliases(json.loads(path.read_text(encoding="utf-8")))
     store = tmp_path / "store"
     written = Path(list(import_files([path], store, None))[0].rsplit(" -> ", 1)[1])
-    for doc in (load_snapshot(written), load_snapshot(written.with_suffix(".parquet"))):
+    list(import_files([path], None, tmp_path / "archive.parquet"))
+    for doc in (load_snapshot(written), load_snapshot(tmp_path / "archive.parquet")):
         assert all(isinstance(a, str) and not a.startswith("{") for a in doc["model_version"]["aliases"])
         assert doc["model_version"]["aliases"] == (names or [])
         assert ("model_version.aliases" in doc["unavailable"]) == (names is None)

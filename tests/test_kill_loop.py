@@ -36,7 +36,7 @@ def kill_registry(mlflow_server):
 
 def _args(server: str, store: Path) -> list[str]:
     return ["capture", "--all", "--filter", f"name LIKE '{PREFIX}%'", "--tracking-uri", server, "--store", str(store),
-            "-q"]
+            "--format", "both", "-q"]  # twins: a kill between them is repaired by the next run
 
 
 def _snapshots(store: Path, ext: str) -> list[Path]:

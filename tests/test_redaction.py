@@ -138,7 +138,8 @@ def test_planted_secrets_never_reach_json_parquet_or_report(registry, mlflow_ser
     client.create_registered_model(name)
     mv = client.create_model_version(name, v1["model_uri"], run_id=run.info.run_id, model_id=v1["model_id"])
     store = tmp_path / "store"
-    snap("capture", f"models:/{name}/{mv.version}", "--tracking-uri", mlflow_server, "--store", str(store))
+    snap("capture", f"models:/{name}/{mv.version}", "--tracking-uri", mlflow_server, "--store", str(store),
+         "--format", "both")
 
     [entry] = [e for e in list_entries(store) if e.version == mv.version]
     assert entry.model == name and (store / name) in entry.path.parents

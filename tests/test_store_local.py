@@ -124,14 +124,14 @@ def test_a_twin_lost_to_a_failed_write_is_written_by_the_next_capture(tmp_path):
     from snapshot.errors import StoreNotWritable
 
     store = tmp_path / "store"
-    write_to_store(doc_of(version="2", at=T0), store)
+    write_to_store(doc_of(version="2", at=T0), store, "both")
     blocker = store / "Churn" / "v3" / "20261126T213000.000000Z.parquet"
     blocker.mkdir(parents=True)
     with pytest.raises(StoreNotWritable):
-        write_to_store(doc_of(at=T0), store)
+        write_to_store(doc_of(at=T0), store, "both")
     assert [e.version for e in list_entries(store)] == ["2"]  # no row names a snapshot that is not whole
     blocker.rmdir()
-    written = write_to_store(doc_of(at=T1), store)  # the same content, captured later
+    written = write_to_store(doc_of(at=T1), store, "both")  # the same content, captured later
     assert [p.name for p in written] == ["20261126T213000.000000Z.json", "20261126T213000.000000Z.parquet"]
     v3 = [f for f in snapshot_files(store) if f.parent.name == "v3"]
     assert v3 == [blocker.relative_to(store).with_suffix(".json"), blocker.relative_to(store)]

@@ -58,14 +58,17 @@ def test_capture_list_log_report_diff_on_s3(s3, registry, mlflow_server, tmp_pat
     proc = snap("capture", "models:/Churn", "--tracking-uri", mlflow_server, "--store", store)
     versions = sorted(registry["churn"]["versions"], key=int)
     assert f"{len(versions)} captured, 0 unchanged, 0 failed" in proc.stdout
-    again = snap("capture", "models:/Churn", "--tracking-uri", mlflow_server, "--store", store)
+
+    def snapshot_keys(ext):  # not the index, dataset, census
+        return [k for k in s3.keys("snaps") if k.endswith(ext)
+                and k.split("/")[1] not in (".index", "parquet", ".snap-census")]
+    assert (len(snapshot_keys(".json")), len(snapshot_keys(".parquet"))) == (len(versions), 0)
+    again = snap("capture", "models:/Churn", "--tracking-uri", mlflow_server, "--store", store, "--format", "both")
     assert f"0 captured, {len(versions)} unchanged, 0 failed" in again.stdout  # dedupe reads the index
+    assert [k[:-8] for k in snapshot_keys(".parquet")] == [k[:-5] for k in snapshot_keys(".json")]  # twins added
     rows = json.loads(snap("list", "--store", store, "--format", "json").stdout)
     assert [(r["model"], r["version"]) for r in rows] == [("Churn", v) for v in versions]
     assert all(r["path"].startswith("s3://snaps/nightly/Churn/v") for r in rows)
-    keys = [k for k in s3.keys("snaps") if k.split("/")[1] not in (".index", "parquet", ".snap-census")]  # not the index, dataset, census
-    assert sum(k.endswith(".json") for k in keys) == len(versions)
-    assert sum(k.endswith(".parquet") for k in keys) == len(versions)
     log = snap("log", f"Churn/{versions[-1]}", "--store", store)
     assert log.stdout.startswith(f"Churn v{versions[-1]}: 1 snapshot")
     report = snap("report", f"Churn/{versions[-1]}", "--store", store)

@@ -17,7 +17,7 @@ def capture(
     registry_uri: str | None = RegistryUri,
     store: str | None = StoreDir,
     output: str | None = typer.Option(None, "-o", "--output", help="write one snapshot to exactly this file (.json or .parquet), a local path or an s3://, gs://, abfs:// URL"),
-    fmt: str = typer.Option("both", "--format", help="json, parquet or both"),
+    fmt: str | None = typer.Option(None, "--format", help="a store's files for each snapshot: json (the default), parquet or both; the Parquet dataset under STORE/parquet/ is written in every case"),
     metric_history: bool = typer.Option(False, "--metric-history", help="also capture every metric's full history"),
     checksums: bool = typer.Option(False, "--checksums", help="add sha256 of model files up to --checksum-limit bytes"),
     checksum_limit: int = typer.Option(50_000_000, "--checksum-limit", min=0, help="largest file to checksum, in bytes"),

@@ -42,7 +42,7 @@ class CaptureRequest:
     registry_uri: str | None = None
     store: str | Path | None = None
     output: Path | None = None  # -o: exactly one snapshot, to this file
-    fmt: str = "both"
+    fmt: str | None = None  # --format: the files of each snapshot in a store (json unless given)
     options: CaptureOptions = field(default_factory=CaptureOptions)
     workers: int = 8  # versions captured at once by a batch
     resume: bool = True
@@ -55,8 +55,9 @@ class CaptureRequest:
             raise BadOption("--filter selects models for --all; add --all")
         if self.output is not None and self.all_models:
             raise BadOption("-o writes one snapshot; --all needs a store (drop -o)")
-        if self.output is not None and self.fmt != "both":
+        if self.output is not None and self.fmt is not None:
             raise BadOption("-o takes its format from the file's suffix; drop --format")
+        object.__setattr__(self, "fmt", self.fmt or "json")
         if not self.uris and not self.all_models:
             raise BadOption("name at least one model URI, e.g. snap capture models:/Churn/3")
         _check_prompts(self.options.prompts, self.all_models)

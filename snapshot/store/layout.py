@@ -89,7 +89,7 @@ def unescape_name(dirname: str) -> str:
 STORE_FORMATS = {"json": ("json",), "parquet": ("parquet",), "both": ("json", "parquet")}
 
 
-def write_to_store(doc: dict, store, fmt: str = "both") -> list:
+def write_to_store(doc: dict, store, fmt: str = "json") -> list:
     """Write a snapshot at its place in the store, then its index row; the files written."""
     from snapshot.store.writer import write_snapshot_to_store
 

@@ -113,7 +113,7 @@ def index_of(store: Store) -> Known:
         return known
 
 
-def write_snapshot_to_store(doc: dict, store, fmt: str = "both") -> list:
+def write_snapshot_to_store(doc: dict, store, fmt: str = "json") -> list:
     store = open_store(store)
     m = doc["manifest"]
     name, version = store_name(m), str(m["model_version"])

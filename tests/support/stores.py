@@ -20,9 +20,10 @@ from tests.support.commands import snap
 
 
 def capture_versions(store: Path, tracking_uri: str, model: str, versions) -> Path:
-    """Each `models:/MODEL/V` captured by the CLI into `store` (JSON and Parquet)."""
+    """Each `models:/MODEL/V` captured by the CLI into `store`, with Parquet twins (`--format both`)."""
     for version in versions:
-        snap("capture", f"models:/{model}/{version}", "--tracking-uri", tracking_uri, "--store", str(store))
+        snap("capture", f"models:/{model}/{version}", "--tracking-uri", tracking_uri, "--store", str(store),
+             "--format", "both")
     return store
 
 
