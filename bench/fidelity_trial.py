@@ -59,7 +59,7 @@ def trial_registry(trial: Trial, label: str, uri: str, python: Path, work: Path)
     """Populate one registry, capture it whole, and run every per-registry check on the store."""
     planted = populate(python, uri, work / "registry")
     store = work / "store"
-    exit_code = capture_all(uri, store)
+    exit_code = capture_all(uri, store, "--format", "both")  # check_tampering edits a Parquet twin too
     checks.check_pip_options(trial, label, store)
     checks.check_long_names(trial, label, store, uri, exit_code)
     checks.check_report_facts(trial, label, store)

@@ -67,6 +67,8 @@ def _run_batch(request: CaptureRequest, progress):
     batch = BatchCapture(conn, store, request.fmt, options, request.workers, progress, request.resume, selection)
     models = list(plan_models(batch.prefetcher, targets, request.all_models, request.filter_string))
     progress.start(len(models))
+    if not store.local:
+        store.open()  # an object store opened in the background: its failure is one error, not one a version
     with capture_run(store):
         if request.all_models and not store.local:  # the whole registry: two listings, not two a model
             index_of(store).take_survey()

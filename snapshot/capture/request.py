@@ -57,7 +57,7 @@ class CaptureRequest:
             raise BadOption("-o writes one snapshot; --all needs a store (drop -o)")
         if self.output is not None and self.fmt is not None:
             raise BadOption("-o takes its format from the file's suffix; drop --format")
-        object.__setattr__(self, "fmt", self.fmt or "json")
+        object.__setattr__(self, "fmt", "json" if self.fmt is None else self.fmt)
         if not self.uris and not self.all_models:
             raise BadOption("name at least one model URI, e.g. snap capture models:/Churn/3")
         _check_prompts(self.options.prompts, self.all_models)

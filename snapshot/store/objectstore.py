@@ -6,7 +6,8 @@ import contextlib
 import importlib.util
 import threading
 
-from snapshot.store.backend import _URL, Item, Store, filesystem, storage_errors
+from snapshot.errors import SnapError
+from snapshot.store.backend import _URL, Item, Store, StoreUrlUnsupported, filesystem, storage_errors
 
 
 class ObjectStore(Store):
@@ -14,7 +15,7 @@ class ObjectStore(Store):
 
     An S3 store opens in the background: importing s3fs and building its client take about 0.4 s of
     CPU, which a capture spends waiting for the tracking server's first answers instead. The first
-    use of `fs` waits for it; a failure is raised there, as it would have been here.
+    use of `fs` (or `open()`) waits for it and raises its failure, if any.
     """
 
     def __init__(self, url: str):
@@ -22,7 +23,7 @@ class ObjectStore(Store):
         self.scheme = m.group("scheme").lower()
         if self.scheme in ("s3", "s3a") and _installed("s3fs"):  # else filesystem() says what is wrong, at once
             self._opening, self._fs = _Opening(url), None
-            self.root = m.group("rest").rstrip("/")  # what s3fs's _strip_protocol gives
+            self.root = m.group("rest").rstrip("/")  # as s3fs's _strip_protocol, and for S3:// too
         else:
             self._fs, self.root = filesystem(url)
         self.url = f"{self.scheme}://{self.root}"
@@ -32,6 +33,10 @@ class ObjectStore(Store):
         if self._fs is None:
             self._fs = self._opening.result()
         return self._fs
+
+    def open(self) -> None:
+        """Wait until the store is open; its failure (a broken install, a bad cloud configuration) is raised here."""
+        self.fs  # noqa: B018 (the property waits)
 
     def _key(self, rel: str) -> str:
         return f"{self.root}/{rel}" if rel else self.root
@@ -132,8 +137,12 @@ class _Opening(threading.Thread):
     def run(self) -> None:
         try:
             self.opened = filesystem(self.url)[0]
-        except BaseException as exc:  # noqa: BLE001 (raised in the caller's thread by result())
+        except SnapError as exc:  # raised in the caller's thread by result()
             self.error = exc
+            return
+        except Exception as exc:  # noqa: BLE001 (any other failure to start is one clear error too)
+            self.error = StoreUrlUnsupported(f"cannot open {self.url.split(':', 1)[0]}:// storage "
+                                             f"({type(exc).__name__}: {exc}); check the s3fs install")
             return
         with contextlib.suppress(Exception):  # a client that cannot be built fails the first request, clearly
             self.opened.connect()

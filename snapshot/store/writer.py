@@ -46,27 +46,22 @@ class Known:
         self.store = store
         self.parts: dict[str, idx.Rows] = {}
         self.loading: dict[str, threading.Lock] = {}  # one a model folder, held while its rows are read
-        self.surveying, self.survey_lock = False, threading.Lock()  # see take_survey
-        self.survey: tuple[dict[str, list[str]], set[str]] | None = None
+        self.survey: tuple[dict[str, list[str]], set[str]] | None = None  # see take_survey
 
     def take_survey(self) -> None:
-        """Read models' rows by one survey of the store, taken when rows are first needed (so an S3
-        store can finish opening meanwhile): every model folder's segments, and the store's folders, in
-        two listings instead of two a model (4,352 requests fewer for 2,176 models). A segment another
-        writer adds later is not seen, as if listed a little earlier; claims still keep its content
-        from being written twice."""
-        self.surveying = True
+        """Every model folder's segment names, and the folders the store has, in two listings.
 
-    def _surveyed(self) -> tuple[dict[str, list[str]], set[str]]:
-        with self.survey_lock:
-            if self.survey is None:
-                segments: dict[str, list[str]] = {}
-                for rel in self.store.find(idx.MODELS):
-                    folder, _, name = rel[len(idx.MODELS) + 1:].partition("/")
-                    if name.endswith(".jsonl") and "/" not in name:
-                        segments.setdefault(folder, []).append(name)
-                self.survey = segments, {i.name for i in self.store.listdir("") if i.is_dir}
-            return self.survey
+        A registry-wide capture into object storage then reads a model's rows without listing its
+        index folder and scanning its snapshot folder first: two requests a model fewer (4,352 for
+        2,176 models). A segment another writer adds later is not seen, as if listed a little earlier;
+        claims still keep that writer's content from being written twice.
+        """
+        segments: dict[str, list[str]] = {}
+        for rel in self.store.find(idx.MODELS):
+            folder, _, name = rel[len(idx.MODELS) + 1:].partition("/")
+            if name.endswith(".jsonl") and "/" not in name:
+                segments.setdefault(folder, []).append(name)
+        self.survey = segments, {i.name for i in self.store.listdir("") if i.is_dir}
 
     def rows(self, folder: str) -> idx.Rows:
         """A model folder's rows, read once. Only writers of that model wait for the reading: on object
@@ -84,9 +79,9 @@ class Known:
             return self.parts[folder]
 
     def _load(self, folder: str) -> idx.Rows:
-        if not self.surveying:
+        if self.survey is None:
             return idx.load_rows(self.store, folder)
-        segments, folders = self._surveyed()
+        segments, folders = self.survey
         if folder not in segments and folder not in folders:  # nothing of this model in the store yet
             return idx.Rows(folder)
         return idx.load_rows(self.store, folder, sorted(segments.get(folder, [])) or None)
