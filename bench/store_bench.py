@@ -12,6 +12,8 @@ its own process (median of `--repeats`):
 
 - `snap list --format json` (target < 1 s), `snap log NAME/5` (< 0.5 s),
 - `snap diff NAME/5 NAME/6` against the same two files given as paths (within 1.3x),
+- `snap sql` of README's newest-snapshot question (< 1 s), over the dataset the synthesis
+  appends as one capture run would; the JSON snapshots' size against the dataset's,
 - `snap capture --all` into s3:// on moto's server against a local folder (within 1.2x),
   from a real `mlflow server` populated with `--capture-versions` versions.
 
@@ -33,6 +35,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
+from bench.dataset_bench import QUESTION, folder_size  # noqa: E402
 from snapshot.formats.document import dumps, seal  # noqa: E402
 from snapshot.store.backend import open_store  # noqa: E402
 from snapshot.store.index import MODELS as INDEX_MODELS  # noqa: E402
@@ -45,13 +48,23 @@ MODELS, CAPTURES = 100, 20  # models at full size, captures of each version
 
 
 def synthesize(root: Path, total: int) -> Path:
-    """A store of `total` snapshots under root/store (kept for the next run)."""
+    """A store of `total` snapshots under root/store, its index and its Parquet dataset (kept for the next run)."""
+    from snapshot.dataset.location import append_to_store
+
     store = root / f"store-{total}"
-    if (store / INDEX_MODELS).is_dir():
+    if (store / INDEX_MODELS).is_dir() and (store / "parquet").is_dir():
         return store
+    rows: list[dict] = []
+    append_to_store(open_store(store), _documents(store, total, rows))  # the dataset, as one capture run adds it
+    write_index(store, rows)
+    return store
+
+
+def _documents(store: Path, total: int, rows: list[dict]):
+    """Each synthesized document, after its JSON is written into `store` and its index row into `rows`."""
     bases = [json.loads(p.read_text()) for p in sorted(CAPTURED.rglob("*.json"))]
     versions = 50 if total >= MODELS * 50 * CAPTURES else 10  # 100 models x 50 versions x 20 captures at 100,000
-    rows, started = [], time.monotonic()
+    started = time.monotonic()
     for n in range(total):
         model, rest = divmod(n, versions * CAPTURES)
         version, capture = divmod(rest, CAPTURES)
@@ -69,8 +82,7 @@ def synthesize(root: Path, total: int) -> Path:
         rows.append(row_of(doc, path, ["json"]))
         if n and n % 10000 == 0:
             print(f"  built {n} snapshots ({time.monotonic() - started:.0f}s)", file=sys.stderr)
-    write_index(store, rows)
-    return store
+        yield doc
 
 
 def write_index(store: Path, rows: list[dict]) -> None:
@@ -113,14 +125,24 @@ def offline(store: Path | str, repeats: int, label: str, env: dict | None = None
            "list": timed([*SNAP, "list", "--format", "json", *s], repeats, env),
            "log": timed([*SNAP, "log", "Model007/5", *s], repeats, env),
            "diff_refs": timed([*SNAP, "diff", "Model007/5", "Model007/6", *s], repeats, env),
-           "diff_paths": timed([*SNAP, "diff", a, b], repeats, env)}
+           "diff_paths": timed([*SNAP, "diff", a, b], repeats, env),
+           "sql": timed([*SNAP, "sql", QUESTION, "--format", "csv", *s], repeats, env)}
     ratio = out["diff_refs"][0] / out["diff_paths"][0], out["diff_refs"][1] / out["diff_paths"][1]
     print(f"{label}: {out['snapshots']} snapshots; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print("  " + _show("snap list --format json", out["list"], "< 1 s"))
     print("  " + _show("snap log NAME/5", out["log"], "< 0.5 s"))
     print("  " + _show("snap diff NAME/5 NAME/6", out["diff_refs"]) + ", " + _show("same two files as paths",
           out["diff_paths"]) + f" = {ratio[0]:.2f}x wall / {ratio[1]:.2f}x cpu (target < 1.3x)")
+    print("  " + _show("snap sql (which newest snapshots pin scikit-learn below 1.4)", out["sql"], "< 1 s"))
     return out
+
+
+def sizes(store: Path) -> None:
+    """The JSON snapshots' bytes against the dataset's."""
+    dataset = folder_size(str(store / "parquet"))
+    snapshots = sum(p.stat().st_size for p in store.rglob("*.json") if p.relative_to(store).parts[0][0] != ".")
+    print(f"  store size: JSON snapshots {snapshots / 1e6:.1f} MB, Parquet dataset {dataset / 1e6:.1f} MB "
+          f"({100 * dataset / snapshots:.1f}%; target: no larger than the JSON)")
 
 
 def capture_compare(s3, versions: int, repeats: int, root: Path) -> None:
@@ -173,6 +195,7 @@ def main() -> None:
         return
     store = synthesize(args.root, args.snapshots)
     offline(store, args.repeats, "local")
+    sizes(store)
     if args.skip_s3:
         return
     from tests.support.s3 import s3_server
