@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 import time
 
 import pytest
@@ -156,6 +158,36 @@ def test_orphan_temporary_files_are_removed_by_the_next_write(tmp_path):
     os.utime(orphan, (old, old))
     write_to_store(doc_of(at=T1, lr="0.3"), store, "json")
     assert not orphan.exists()
+
+
+def _writer_stopped_at_the_rename(path, then: str) -> subprocess.Popen:
+    """A process whose write_atomic of `path` stops where a kill -9 would leave its temporary file: it ends
+    there at once (`then="exit"`) or waits there (`then="wait"`), as a writer still at work."""
+    stop = "os._exit(9)" if then == "exit" else "time.sleep(60)"
+    code = (f"import os, time; os.replace = lambda *a: {stop}; "
+            f"from snapshot.formats.files import write_atomic; write_atomic({str(path)!r}, b'half')")
+    proc = subprocess.Popen([sys.executable, "-c", code])
+    deadline = time.monotonic() + 30
+    while not [p for p in path.parent.glob(".snap-*.tmp") if f"-{proc.pid}-" in p.name]:
+        assert time.monotonic() < deadline and proc.poll() in (None, 9), "the writer did not start its write"
+        time.sleep(0.05)
+    return proc
+
+
+def test_a_killed_writers_fresh_temporary_file_goes_but_a_live_writers_stays(tmp_path):
+    store = tmp_path / "store"
+    write_to_store(doc_of(at=T0), store, "json")
+    folder = store / "Churn" / "v3"
+    killed = _writer_stopped_at_the_rename(folder / "killed.json", "exit")
+    killed.wait(timeout=30)
+    live = _writer_stopped_at_the_rename(folder / "live.json", "wait")
+    try:
+        write_to_store(doc_of(at=T1, lr="0.3"), store, "json")  # the next write into the folder tidies it
+        left = sorted(p.name for p in folder.glob(".snap-*.tmp"))
+        assert len(left) == 1 and f"-{live.pid}-" in left[0]  # the killed one's went; the live one's is kept
+    finally:
+        live.kill()
+        live.wait(timeout=30)
 
 
 def test_a_failed_write_leaves_the_index_unchanged(tmp_path):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
+import socket
 import tempfile
 from pathlib import Path, PurePosixPath
 
@@ -13,6 +15,8 @@ from snapshot.formats.document import check, dumps, parse_json
 from snapshot.formats.integrity import enforce
 
 FORMATS = ("json", "parquet")
+TEMP_PREFIX, TEMP_SUFFIX = ".snap-", ".tmp"
+TEMP_STALE_SECONDS = 120.0  # a temporary file older than this was left by a killed writer, wherever it ran
 
 
 def format_of(path: Path | str) -> str:
@@ -63,7 +67,7 @@ def write_atomic(path: Path | str, data: bytes) -> None:
     path = _local(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".snap-", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f"{TEMP_PREFIX}{_host()}-{os.getpid()}-", suffix=TEMP_SUFFIX)
     except OSError as exc:
         raise folder_not_writable(path.parent, exc) from None
     try:
@@ -78,6 +82,34 @@ def write_atomic(path: Path | str, data: bytes) -> None:
         if isinstance(exc, OSError):
             raise StoreNotWritable(f"cannot write {path}: {exc.strerror}") from None
         raise
+
+
+def is_orphan_temp(name: str, mtime: float | None, now: float) -> bool:
+    """Whether `name` is a temporary file (write_atomic's) that a killed writer left: one whose process, on
+    this host, has ended, or any older than TEMP_STALE_SECONDS."""
+    if not (name.startswith(TEMP_PREFIX) and name.endswith(TEMP_SUFFIX)):
+        return False
+    if mtime is not None and now - mtime > TEMP_STALE_SECONDS:
+        return True
+    host, _, rest = name[len(TEMP_PREFIX):].partition("-")
+    pid = rest.partition("-")[0]
+    return host == _host() and pid.isdigit() and not _running(int(pid))
+
+
+def _host() -> str:
+    return hashlib.sha256(socket.gethostname().encode("utf-8")).hexdigest()[:8]
+
+
+def _running(pid: int) -> bool:
+    if os.name != "posix":  # os.kill(pid, 0) would not just ask there
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process
+        return True
+    return True
 
 
 def folder_not_writable(folder: Path, exc: OSError) -> StoreNotWritable:

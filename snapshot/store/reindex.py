@@ -49,16 +49,16 @@ def _rebuild_index(store, dataset: DatasetRebuild) -> tuple[int, int]:
 
 def _old_temp_files(store) -> None:
     """Temporary files a killed writer left anywhere in a local store (the index and journal folders too)."""
-    from snapshot.store.writer import TEMP_STALE_SECONDS
+    from snapshot.formats.files import TEMP_PREFIX, is_orphan_temp
 
     if not store.local:
         return
     now = time.time()
     for rel in store.find(""):
         path = store.file(rel)
-        if path.name.startswith(".snap-") and path.name.endswith(".tmp"):
+        if path.name.startswith(TEMP_PREFIX):
             with contextlib.suppress(OSError):
-                if now - path.stat().st_mtime > TEMP_STALE_SECONDS:
+                if is_orphan_temp(path.name, path.stat().st_mtime, now):
                     path.unlink()
 
 

@@ -32,7 +32,6 @@ from snapshot.store.layout import STORE_FORMATS, escape_name, file_stem, snapsho
 
 WAIT_SECONDS = 10.0
 STALE_SECONDS = 60.0
-TEMP_STALE_SECONDS = 120.0  # an orphan `.snap-*.tmp` older than this was left by a killed writer
 AFTER_WRITE_CHUNK = 1000  # documents handed to after_write at once, so a registry-wide run stays flat in memory
 ROW_FLUSH_SECONDS = 5.0
 COMPACT_ABOVE = 16  # segments of one model left by many runs (or killed ones) are merged by the next run
@@ -171,6 +170,8 @@ def _complete(store: Store, path: str, exts: tuple[str, ...]) -> list:
     have = [e for e in ("json", "parquet") if store.exists(f"{path}.{e}")]
     doc = load_snapshot(store.file(f"{path}.{have[0]}"))
     missing = [e for e in exts if e not in have]
+    if missing:
+        _clean_temp(store, path.rsplit("/", 1)[0])  # the half a killed writer left of the missing twin
     for ext in missing:
         store.write(f"{path}.{ext}", _file_bytes(doc, ext))
     formats = sorted(set(have) | set(missing))
@@ -201,13 +202,14 @@ def _file_bytes(doc: dict, ext: str) -> bytes:
 
 def _clean_temp(store: Store, folder: str) -> None:
     """Remove temporary files a killed writer left in this folder (a local store only: a PUT leaves none)."""
+    from snapshot.formats.files import is_orphan_temp
+
     if not store.local:
         return
     now = time.time()
-    stale = [f"{folder}/{i.name}" for i in store.listdir(folder)
-             if i.name.startswith(".snap-") and i.name.endswith(".tmp") and now - (i.mtime or now) > TEMP_STALE_SECONDS]
+    orphans = [f"{folder}/{i.name}" for i in store.listdir(folder) if is_orphan_temp(i.name, i.mtime, now)]
     with contextlib.suppress(OSError):
-        store.remove(stale)
+        store.remove(orphans)
 
 
 class _Run:
