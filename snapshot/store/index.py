@@ -3,23 +3,20 @@
     STORE/.index/models/<model folder>/<time>-<random>[-sorted].jsonl   rows of one model, never rewritten
     STORE/.index/claims/<key>.json                                      who writes which new snapshot (writer.py)
 
-A row: model, version, stem (capture time as in the file name), captured_at,
-content_hash, aliases (of this version at capture), model_aliases (the model's
-alias map at capture), path (the snapshot's folder and stem, relative to the
-store) and formats (json, parquet). Rows are kept per model (the model's folder
-name), so a reference like NAME/5 reads one model's rows, not the whole store's.
+A row: model, version, stem (capture time as in the file name), captured_at, content_hash, aliases (of this
+version at capture), model_aliases (the model's alias map at capture), path (the snapshot's folder and stem,
+relative to the store) and formats (json, parquet). Rows are kept per model (the model's folder name), so a
+reference like NAME/5 reads one model's rows, not the whole store's.
 
-Lock-free with many writers, on object storage too: a writer never changes a
-segment, it adds a new one (written whole, after the snapshot it names, so no row
-names a missing snapshot), and a model's rows are the union of its segments, rows
-of the same path merged. Compaction writes one segment holding the rows of the
-segments it read, then removes exactly those; a segment added meanwhile is left
-alone, and a row read twice merges with itself.
+Lock-free with many writers, on object storage too: a writer never changes a segment, it adds a new one
+(written whole, after the snapshot it names, so no row names a missing snapshot), and a model's rows are the
+union of its segments, rows of the same path merged. Compaction writes one segment holding the rows of the
+segments it read, then removes exactly those; a segment added meanwhile is left alone, and a row read twice
+merges with itself.
 
-A model folder in the store with no segments (a store written by an older snap,
-a model copied in, the index deleted), or with a segment that does not parse, is
-not trusted: its rows are rebuilt from its snapshots. Readers rebuild in memory;
-writers and `snap reindex` also write the rebuilt rows back.
+A model folder in the store with no segments (a store written by an older snap, a model copied in, the index
+deleted), or with a segment that does not parse, is not trusted: its rows are rebuilt from its snapshots.
+Readers rebuild in memory; writers and `snap reindex` also write the rebuilt rows back.
 """
 
 from __future__ import annotations
@@ -80,8 +77,7 @@ def folder_of(row: dict) -> str:
 
 
 COLUMNS = ("model", "version", "stem", "captured_at", "content_hash", "aliases", "model_aliases", "path", "formats")
-# Written only into a segment holding a prompt (row `kind: "prompt"`, #14): every other segment keeps its bytes.
-OPTIONAL_COLUMNS = ("kind",)
+OPTIONAL_COLUMNS = ("kind",)  # only in a segment holding a prompt (row `kind: "prompt"`, #14): others keep their bytes
 
 
 def columns_of(cols: Mapping) -> tuple[str, ...]:
@@ -130,10 +126,8 @@ def _checked_columns(cols, name: str) -> Mapping:
 
 @dataclass
 class Rows:
-    """One model folder's rows, by path; `segments` are the files they were read from.
-
-    A sorted segment's columns stay columns until a row is asked for (`snap list` reads them as they are).
-    """
+    """One model folder's rows, by path, read from `segments`; a sorted segment's columns stay columns until
+    a row is asked for (`snap list` reads them as they are)."""
 
     folder: str
     segments: list[str] = field(default_factory=list)
@@ -181,6 +175,15 @@ class Rows:
 
 def segment_names(store: Store, folder: str) -> list[str]:
     return sorted(i.name for i in store.listdir(f"{MODELS}/{folder}") if not i.is_dir and i.name.endswith(".jsonl"))
+
+
+def every_segment(store: Store) -> dict[str, list[str]]:
+    """Every model folder's segment names from one listing of the whole index (a request, not one a model)."""
+    segments: dict[str, list[str]] = {}
+    for folder, _, name in (rel[len(MODELS) + 1:].partition("/") for rel in sorted(store.find(MODELS))):
+        if name.endswith(".jsonl") and "/" not in name:
+            segments.setdefault(folder, []).append(name)
+    return segments
 
 
 def model_folders(store: Store) -> list[str]:
@@ -252,8 +255,9 @@ def load_all(store: Store) -> list[Rows]:
         return [load_rows(store, f) for f in folders]
     from concurrent.futures import ThreadPoolExecutor
 
+    segments = every_segment(store)  # a folder without any is listed again, then rebuilt, by load_rows
     with ThreadPoolExecutor(8) as pool:
-        return list(pool.map(lambda f: load_rows(store, f), folders))
+        return list(pool.map(lambda f: load_rows(store, f, segments.get(f)), folders))
 
 
 def all_rows(store: Store) -> list[dict]:

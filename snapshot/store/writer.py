@@ -55,12 +55,7 @@ class Known:
         2,176 models). A segment another writer adds later is not seen, as if listed a little earlier;
         claims still keep that writer's content from being written twice.
         """
-        segments: dict[str, list[str]] = {}
-        for rel in self.store.find(idx.MODELS):
-            folder, _, name = rel[len(idx.MODELS) + 1:].partition("/")
-            if name.endswith(".jsonl") and "/" not in name:
-                segments.setdefault(folder, []).append(name)
-        self.survey = segments, {i.name for i in self.store.listdir("") if i.is_dir}
+        self.survey = idx.every_segment(self.store), {i.name for i in self.store.listdir("") if i.is_dir}
 
     def rows(self, folder: str) -> idx.Rows:
         """A model folder's rows, read once. Only writers of that model wait for the reading: on object
@@ -83,7 +78,7 @@ class Known:
         segments, folders = self.survey
         if folder not in segments and folder not in folders:  # nothing of this model in the store yet
             return idx.Rows(folder)
-        return idx.load_rows(self.store, folder, sorted(segments.get(folder, [])) or None)
+        return idx.load_rows(self.store, folder, segments.get(folder))
 
     def newest(self, name: str, version: str) -> dict | None:
         own = self.rows(escape_name(name)).by_version.get(version)

@@ -26,6 +26,7 @@ PLANTED_SECRET = "snapPlantedSecret/DoNotWrite+0123456789abcd"  # 40 characters,
 class S3Server:
     endpoint: str
     env: dict  # what a client needs: endpoint, region and the planted credentials
+    pid: int = 0  # the server's process (the benchmark reads its CPU time)
 
     def client(self):
         import boto3
@@ -89,7 +90,7 @@ def s3_server(refuse_unknown_credentials: bool = False):
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("moto's S3 server did not start") from None
                 time.sleep(0.1)
-        yield S3Server(endpoint, client_env(endpoint))
+        yield S3Server(endpoint, client_env(endpoint), proc.pid)
     finally:
         proc.terminate()
         try:
